@@ -1,0 +1,285 @@
+"""The ``newsbeam`` command: ``run``, ``parse`` and ``query``.
+
+Exit codes: 0 success, 2 usage error, 1 the run (or query) failed. Errors are one sentence on
+stderr; ``--verbose`` adds the traceback and Beam's logs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+from typing import Optional
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+EXAMPLE_QUERY = """
+SELECT e.text AS person, count(*) AS mentions, count(DISTINCT e.article_id) AS articles
+FROM entities e
+WHERE e.label = 'PERSON'
+GROUP BY e.text
+ORDER BY articles DESC, mentions DESC, person
+LIMIT 10
+""".strip()
+
+
+class UsageError(Exception):
+    """The command line asks for something that cannot be done as asked."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    from pipeline import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="newsbeam",
+        description="News ingestion on Apache Beam: feeds and pages in, partitioned Parquet tables out.",
+    )
+    parser.add_argument("--verbose", "-v", action="store_true", help="Show logs and tracebacks.")
+    parser.add_argument("--version", action="version", version=f"newsbeam {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = commands.add_parser(
+        "run",
+        help="Run the pipeline.",
+        description="Run the pipeline. Any other Beam option (--runner, --direct_num_workers, "
+        "--temp_location, ...) passes through to Beam.",
+    )
+    from pipeline.options import NewsbeamOptions
+
+    NewsbeamOptions._add_argparse_args(run)
+    run.add_argument("--show-query", action="store_true", help="After the summary, print the top 10 people named in the output.")
+
+    parse = commands.add_parser("parse", help="Parse one page as the pipeline would and print the article.")
+    parse.add_argument("file", metavar="FILE", help="An HTML or plain-text file, or - for standard input.")
+    parse.add_argument("--url", default=None, help="The page's URL (default: the file's file:// URI).")
+    parse.add_argument("--format", choices=("json", "text"), default="json", help="json: the article row; text: only its body.")
+
+    query = commands.add_parser("query", help="Run SQL over the output with DuckDB; each table is a view.")
+    query.add_argument("sql", metavar="SQL")
+    query.add_argument("--output", default="out", metavar="DIR", help="The output folder. Default: out")
+    query.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    return parser
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    verbose = "--verbose" in argv or "-v" in argv
+    # Before Beam is imported: it logs import-time warnings users cannot act on.
+    logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    parser = _parser()
+    args, rest = parser.parse_known_args(argv)
+    try:
+        if args.command != "run" and rest:
+            raise UsageError(f"unrecognised arguments: {' '.join(rest)}")
+        if args.command == "run":
+            return command_run(args, rest)
+        if args.command == "parse":
+            return command_parse(args)
+        return command_query(args)
+    except UsageError as exc:
+        print(f"newsbeam: error: {exc}", file=sys.stderr)
+        if verbose:
+            traceback.print_exc()
+        return EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 - the one place that turns a failure into an exit code
+        print(f"newsbeam: {args.command} failed: {_one_sentence(exc)}", file=sys.stderr)
+        if verbose:
+            traceback.print_exc()
+        else:
+            print("(run again with --verbose for the traceback)", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _one_sentence(exc: BaseException) -> str:
+    """The innermost useful message: Beam wraps worker exceptions in layers of context."""
+    text = str(exc).strip() or type(exc).__name__
+    for line in reversed(text.splitlines()):
+        line = line.strip()
+        if line and not line.startswith(("File ", "Traceback", "[while running", "During handling")):
+            if ": " in line and line.split(":", 1)[0].replace(".", "").replace("_", "").isalnum():
+                return line
+    return text.splitlines()[0][:500]
+
+
+# ---------------------------------------------------------------- run
+
+
+def _check_beam_options(unknown: list[str]) -> None:
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    options = PipelineOptions(unknown)
+    bogus = set(options.get_all_options(retain_unknown_options=True)) - set(options.get_all_options())
+    if bogus or any(not a.startswith("-") for a in unknown):
+        names = sorted(f"--{b}" for b in bogus) or [a for a in unknown if not a.startswith("-")]
+        raise UsageError(f"unknown option(s) {', '.join(names)}: not a newsbeam or Beam option")
+
+
+def _check_inputs(specs: list[str]) -> None:
+    """Local SPECs that match no file are a typo, not a run: say so before starting Beam."""
+    from transforms.fetch import is_http
+    from transforms.read import expand_source, parse_spec
+
+    for spec in specs:
+        source = parse_spec(spec)
+        if is_http(source.location) or "://" in source.location:
+            continue
+        try:
+            if not expand_source(source):
+                raise UsageError(f"input {spec!r} matches no files")
+        except UsageError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise UsageError(f"input {spec!r} cannot be listed: {exc}") from exc
+
+
+def _newsbeam_argv(args, output: str) -> list[str]:
+    """Our own options, as parsed, back into flags for NewsbeamOptions."""
+    import argparse as _argparse
+
+    from pipeline.options import NewsbeamOptions
+
+    declared = _argparse.ArgumentParser()
+    NewsbeamOptions._add_argparse_args(declared)
+    argv = []
+    for action in declared._actions:
+        if not action.option_strings or action.dest == "help":
+            continue
+        value = output if action.dest == "output" else getattr(args, action.dest)
+        if value is None:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            argv += [action.option_strings[0], str(item)]
+    return argv
+
+
+def command_run(args, beam_argv: list[str]) -> int:
+    from pipeline.run import run
+
+    _check_beam_options(beam_argv)
+    if args.input:
+        _check_inputs(args.input)
+    output = args.output if "://" in args.output else os.path.abspath(args.output)
+    started = time.monotonic()
+    outcome = run(_newsbeam_argv(args, output) + beam_argv)
+    print_summary(outcome.runs_row, output, time.monotonic() - started)
+    if args.show_query:
+        print()
+        print("Top 10 people named across the articles (newsbeam query --output DIR \"SQL\"):")
+        columns, rows = _query(output, EXAMPLE_QUERY)
+        print(format_table(columns, rows))
+    return EXIT_OK
+
+
+def print_summary(row: dict, output: str, wall_seconds: float) -> None:
+    accounted = row["articles"] + row["duplicates"] + row["errors"]
+    print(f"newsbeam run {row['run_id']} finished in {wall_seconds:.1f} s (wall time)")
+    print(f"  inputs read         {row['inputs']:>8}")
+    print(f"  articles written    {row['articles']:>8}")
+    print(f"  duplicates dropped  {row['duplicates']:>8}")
+    print(f"  errors              {row['errors']:>8}")
+    print(f"  accounted for       {accounted:>8}  (articles + duplicates + errors = inputs)")
+    if row["extract_errors"]:
+        print(f"  extraction errors   {row['extract_errors']:>8}  (articles kept, an extraction failed: see errors)")
+    print(f"  {'table':<12}{'rows':>8}{'files':>8}")
+    for table in row["tables"]:
+        print(f"  {table['table']:<12}{table['rows']:>8}{table['files']:>8}")
+    print(f"  output: {output}")
+
+
+# ---------------------------------------------------------------- parse
+
+
+def command_parse(args) -> int:
+    from transforms.dedup import with_ids
+    from transforms.errors import InputError
+    from transforms.fetch import FetchedBody, page_html
+    from transforms.parse import article_from_record
+    from transforms.read import InputRecord, sniff_kind, to_uri
+
+    if args.file == "-":
+        data = sys.stdin.buffer.read()
+        location = "<stdin>"
+        url = args.url or "file:///dev/stdin"
+    else:
+        if not os.path.isfile(args.file):
+            raise UsageError(f"no such file: {args.file}")
+        with open(args.file, "rb") as handle:
+            data = handle.read()
+        location = args.file
+        url = args.url or to_uri(args.file)
+    body = FetchedBody(location, data)
+    try:
+        if sniff_kind(data) == "text":
+            text = data.decode("utf-8", errors="replace")
+            record = InputRecord(location, "text", url, text=text)
+        else:
+            record = InputRecord(location, "html", url, html=page_html(body))
+        article = with_ids(article_from_record(record))
+    except InputError as exc:
+        raise RuntimeError(f"{exc.kind}: {exc.message}") from exc
+    if args.format == "text":
+        print(article["text"])
+    else:
+        print(json.dumps(article, default=_json_default, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def _json_default(value):
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    return str(value)
+
+
+# ---------------------------------------------------------------- query
+
+
+def _query(output: str, sql: str):
+    import duckdb
+
+    from pipeline.query import run_query
+
+    if "://" not in output and not os.path.isdir(output):
+        raise UsageError(f"output folder {output!r} does not exist")
+    try:
+        return run_query(output, sql)
+    except duckdb.Error as exc:
+        raise RuntimeError(str(exc).splitlines()[0]) from exc
+
+
+def command_query(args) -> int:
+    columns, rows = _query(args.output, args.sql)
+    if args.format == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    elif args.format == "json":
+        print(json.dumps([dict(zip(columns, r)) for r in rows], default=_json_default, ensure_ascii=False, indent=2))
+    else:
+        print(format_table(columns, rows))
+    return EXIT_OK
+
+
+def format_table(columns: list[str], rows: list[tuple], max_width: int = 60) -> str:
+    """A plain aligned text table, long values cut to ``max_width``."""
+
+    def cell(value) -> str:
+        text = "" if value is None else (value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value))
+        text = " ".join(text.split())
+        return text if len(text) <= max_width else text[: max_width - 1] + "…"
+
+    cells = [[cell(v) for v in row] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)), "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths)) for r in cells]
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

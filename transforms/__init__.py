@@ -1,0 +1,1 @@
+"""newsbeam's transforms: one module per concern, each a composite PTransform over pure functions."""

@@ -1,0 +1,178 @@
+"""Fetch what feed items link to: http(s) pages with a timeout and a size cap, or files.
+
+Files (local paths, ``file://`` URIs, ``gs://``/``s3://`` objects) are read through Beam's
+FileSystems so the same code runs on a laptop and on a cloud worker.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Optional
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+
+from transforms.errors import ERRORS, InputError, apply_with_errors, error_row
+
+USER_AGENT = "newsbeam/0.1 (+https://github.com/newsbeam/newsbeam; news ingestion pipeline)"
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+@dataclass(frozen=True)
+class FetchedBody:
+    """Bytes from a URL or file, with what the transport said about them."""
+
+    location: str
+    data: bytes
+    content_type: Optional[str] = None  # the HTTP Content-Type header, None for files
+
+
+def is_http(location: str) -> bool:
+    return urllib.parse.urlsplit(location).scheme in ("http", "https")
+
+
+def file_path(location: str) -> str:
+    """A path FileSystems can open: ``file://`` URIs become local paths, query and fragment go."""
+    parts = urllib.parse.urlsplit(location)
+    if parts.scheme == "file":
+        return urllib.request.url2pathname(parts.path)
+    if parts.scheme and len(parts.scheme) > 1:  # gs://, s3://, ... (a one-letter scheme is a drive)
+        return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    return location
+
+
+def read_file(location: str, max_bytes: int) -> FetchedBody:
+    """Read a whole file through Beam's FileSystems (compression from the name, e.g. ``.gz``)."""
+    path = file_path(location)
+    try:
+        with FileSystems.open(path) as handle:
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError as exc:
+        raise InputError("not_found", f"no such file: {path}") from exc
+    except Exception as exc:  # Beam wraps every filesystem failure in its own IOError types
+        if "not found" in str(exc).lower() or "no such file" in str(exc).lower():
+            raise InputError("not_found", f"no such file: {path}") from exc
+        raise InputError("io_error", f"cannot read {path}: {exc}") from exc
+    if len(data) > max_bytes:
+        raise InputError("too_large", f"{path} is larger than {max_bytes} bytes")
+    return FetchedBody(location, data)
+
+
+def fetch_http(url: str, timeout: float, max_bytes: int, user_agent: str = USER_AGENT, session=None) -> FetchedBody:
+    """GET a URL with a connect/read timeout and a cap on the body; non-2xx is an InputError."""
+    import requests  # requests comes with newspaper4k; imported here to keep worker start light
+
+    http = session or requests
+    try:
+        response = http.get(
+            url, timeout=(min(timeout, 10.0), timeout), stream=True, headers={"User-Agent": user_agent}
+        )
+    except requests.exceptions.Timeout as exc:
+        raise InputError("timeout", f"no answer from {url} within {timeout:g} s") from exc
+    except requests.exceptions.RequestException as exc:
+        raise InputError("connection_error", f"cannot connect to {url}: {exc}") from exc
+    with response:
+        if not 200 <= response.status_code < 300:
+            raise InputError(
+                f"http_{response.status_code}", f"{url} answered HTTP {response.status_code} {response.reason}"
+            )
+        chunks, size = [], 0
+        try:
+            for chunk in response.iter_content(chunk_size=65536):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise InputError("too_large", f"{url} sent more than {max_bytes} bytes")
+                chunks.append(chunk)
+        except requests.exceptions.RequestException as exc:
+            raise InputError("timeout", f"reading {url} failed: {exc}") from exc
+        return FetchedBody(response.url or url, b"".join(chunks), response.headers.get("Content-Type"))
+
+
+def fetch(location: str, timeout: float, max_bytes: int, user_agent: str = USER_AGENT, session=None) -> FetchedBody:
+    """Fetch a URL or read a file, whichever the location is."""
+    if is_http(location):
+        return fetch_http(location, timeout, max_bytes, user_agent, session)
+    return read_file(location, max_bytes)
+
+
+def looks_like_html(data: bytes) -> bool:
+    head = data[:2048].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<html" in head or b"<body" in head
+
+
+def decode_html(body: FetchedBody) -> str:
+    """Bytes to text: the HTTP charset, then the page's meta charset, then detection.
+
+    bs4's UnicodeDammit does exactly this chain (and it ships with newspaper4k).
+    """
+    from bs4.dammit import UnicodeDammit
+
+    declared = []
+    if body.content_type and "charset=" in body.content_type.lower():
+        declared.append(body.content_type.lower().split("charset=")[-1].split(";")[0].strip().strip("\"'"))
+    dammit = UnicodeDammit(body.data, known_definite_encodings=declared, is_html=True)
+    if dammit.unicode_markup is None:
+        raise InputError("undecodable", f"{body.location}: cannot decode the page's bytes")
+    return dammit.unicode_markup
+
+
+def page_html(body: FetchedBody) -> str:
+    """The page's HTML as text, or InputError when it is not an HTML page."""
+    content_type = (body.content_type or "").split(";")[0].strip().lower()
+    if content_type and content_type not in HTML_TYPES and not looks_like_html(body.data):
+        raise InputError("not_html", f"{body.location} is {content_type}, not an HTML page")
+    if not body.data.strip():
+        raise InputError("empty", f"{body.location} is empty")
+    if b"\x00" in body.data[:1024] and not looks_like_html(body.data):
+        raise InputError("not_html", f"{body.location} is binary, not an HTML page")
+    return decode_html(body)
+
+
+class FetchPageFn(beam.DoFn):
+    """Fill in the HTML of records that only have a URL; pass the others through."""
+
+    def __init__(self, timeout: float, max_bytes: int, user_agent: str):
+        self._timeout = timeout
+        self._max_bytes = max_bytes
+        self._user_agent = user_agent
+
+    def setup(self):
+        import requests
+
+        # A session per worker reuses connections; sessions are not picklable, hence here.
+        self._session = requests.Session()
+
+    def teardown(self):
+        self._session.close()
+
+    def process(self, record):
+        if record.html is not None or record.text is not None:
+            yield record
+            return
+        try:
+            body = fetch(record.url, self._timeout, self._max_bytes, self._user_agent, self._session)
+            html = page_html(body)
+        except InputError as exc:
+            yield beam.pvalue.TaggedOutput(
+                ERRORS, error_row("fetch", exc.kind, exc.message, record.input_ref, url=record.url)
+            )
+            return
+        beam.metrics.Metrics.counter("newsbeam", "pages_fetched").inc()
+        yield dataclasses.replace(record, html=html)
+
+
+class FetchPages(beam.PTransform):
+    """Records → records that hold their page, plus an errors PCollection for pages not fetched."""
+
+    def __init__(self, timeout: float, max_bytes: int, user_agent: str = USER_AGENT, error_threshold: float = 1.0):
+        super().__init__()
+        self._fn = FetchPageFn(timeout, max_bytes, user_agent)
+        self._threshold = error_threshold
+
+    def expand(self, records):
+        return apply_with_errors(
+            records, "Fetch", self._fn, "fetch", lambda r: (r.input_ref, r.url, None), self._threshold
+        )

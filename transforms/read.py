@@ -1,0 +1,335 @@
+"""Read input SPECs (paths, globs, URLs) into input records: one per story an input offers.
+
+A SPEC is ``[kind:]location``. Its kind is the prefix when given (``rss:``, ``html:``,
+``jsonl:``, ``text:``), else the file name's extension, else a sniff of the content. One input
+record is one feed item, one HTML file, one JSONL line or one text file; an input that cannot
+be read at all is one ``errors`` row, so every record is accounted for.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+import os
+import posixpath
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Optional, Union
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+
+from transforms.errors import ERRORS, InputError, apply_with_errors, error_row
+from transforms.fetch import USER_AGENT, FetchedBody, decode_html, fetch, is_http, page_html
+
+KINDS = ("rss", "html", "jsonl", "text")
+
+_EXTENSIONS = {
+    ".rss": "rss", ".atom": "rss", ".xml": "rss", ".rdf": "rss",
+    ".html": "html", ".htm": "html", ".xhtml": "html",
+    ".jsonl": "jsonl", ".ndjson": "jsonl",
+    ".txt": "text", ".text": "text",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One thing to read: a file or URL, with its kind if the SPEC stated one."""
+
+    location: str
+    kind: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class InputRecord:
+    """One story as an input offers it, before fetching and parsing.
+
+    ``html`` or ``text`` is set when the input carries the story itself; otherwise ``url`` is
+    fetched. ``title``, ``authors``, ``published_at`` and ``language`` are hints from the feed or
+    dump, used where the page itself says nothing.
+    """
+
+    input_ref: str
+    input_kind: str
+    url: str
+    html: Optional[str] = None
+    text: Optional[str] = None
+    title: Optional[str] = None
+    authors: tuple = ()
+    published_at: Optional[dt.datetime] = None
+    language: Optional[str] = None
+    feed: Optional[str] = None
+
+
+# ---------------------------------------------------------------- specs and kinds
+
+
+def parse_spec(spec: str) -> Source:
+    """``rss:feeds/*.xml`` → Source('feeds/*.xml', 'rss'); a bare path or URL has no kind yet."""
+    head, sep, rest = spec.partition(":")
+    if sep and head.lower() in KINDS and rest:
+        return Source(rest, head.lower())
+    return Source(spec, None)
+
+
+def kind_from_name(location: str) -> Optional[str]:
+    """The kind a file name suggests (``.gz`` looked through), or None."""
+    path = urllib.parse.urlsplit(location).path if is_http(location) else location
+    name = posixpath.basename(path).lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    return _EXTENSIONS.get(posixpath.splitext(name)[1])
+
+
+def sniff_kind(data: bytes) -> str:
+    """The kind the first bytes suggest: feed XML, HTML, JSON lines, or else plain text."""
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head[:1024]:
+        return "html"
+    if head.startswith(b"<") and any(tag in head for tag in (b"<rss", b"<feed", b"<rdf:rdf", b"<channel")):
+        return "rss"
+    if head.startswith(b"<"):
+        return "html"
+    if head.startswith(b"{"):
+        return "jsonl"
+    return "text"
+
+
+def is_glob(location: str) -> bool:
+    return any(ch in location for ch in "*?[")
+
+
+def to_uri(location: str) -> str:
+    """A URL for a location: http(s), gs:// etc. stay as they are; local paths become file:// URIs."""
+    if urllib.parse.urlsplit(location).scheme not in ("", "file") and len(urllib.parse.urlsplit(location).scheme) > 1:
+        return location
+    if location.startswith("file:"):
+        return location
+    return Path(os.path.abspath(location)).as_uri()
+
+
+def resolve_link(base: str, link: str) -> str:
+    """A feed item's link made absolute against the feed's own location."""
+    link = link.strip()
+    if urllib.parse.urlsplit(link).scheme:
+        return link
+    base_uri = to_uri(base)
+    scheme = urllib.parse.urlsplit(base_uri).scheme
+    if scheme in ("http", "https", "file"):
+        return urllib.parse.urljoin(base_uri, link)
+    # urljoin only joins schemes it knows; gs:// and s3:// join like http://.
+    joined = urllib.parse.urljoin("http" + base_uri[len(scheme):], link)
+    return scheme + joined[len("http"):]
+
+
+def expand_source(source: Source) -> list[Source]:
+    """A SPEC's location as the files it stands for (globs and folders matched); URLs as they are."""
+    if is_http(source.location):
+        return [source]
+    pattern = file_pattern(source.location)
+    matches = FileSystems.match([pattern])[0].metadata_list
+    return sorted(
+        (Source(m.path, source.kind) for m in matches if not posixpath.basename(m.path).startswith(".")),
+        key=lambda s: s.location,
+    )
+
+
+def file_pattern(location: str) -> str:
+    """Local folders stand for the files in them."""
+    from transforms.fetch import file_path
+
+    path = file_path(location)
+    if not is_glob(path) and os.path.isdir(path):
+        return os.path.join(path, "*")
+    return path
+
+
+# ---------------------------------------------------------------- one input to records
+
+
+def _utc(value: Union[dt.datetime, None]) -> Optional[dt.datetime]:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc)
+
+
+def parse_date(value) -> Optional[dt.datetime]:
+    """An ISO 8601 / RFC 822 date string as an aware UTC datetime, or None."""
+    if not value or not isinstance(value, str):
+        return None
+    from dateutil import parser as dateparser
+
+    try:
+        return _utc(dateparser.parse(value))
+    except (ValueError, OverflowError):
+        return None
+
+
+def records_from_feed(data: bytes, location: str) -> Iterator[Union[InputRecord, dict]]:
+    """Each RSS/Atom item as a record to fetch, or an errors row for an item without a link."""
+    import feedparser  # the reference RSS/Atom parser: every dialect, tolerant of broken feeds
+
+    feed = feedparser.parse(data)
+    if feed.bozo and not feed.entries:
+        raise InputError("invalid_feed", f"{location} is not a readable RSS/Atom feed: {feed.bozo_exception}")
+    language = (feed.feed.get("language") or "").split("-")[0].lower() or None
+    for index, entry in enumerate(feed.entries):
+        ref = f"{location}#item={index}"
+        link = entry.get("link")
+        if not link:
+            yield error_row("read", "no_link", f"feed item {index} has no link", ref)
+            continue
+        published = entry.get("published_parsed") or entry.get("updated_parsed")
+        authors = tuple(a["name"] for a in entry.get("authors", []) if a.get("name"))
+        yield InputRecord(
+            input_ref=ref,
+            input_kind="rss",
+            url=resolve_link(location, link),
+            title=entry.get("title") or None,
+            authors=authors,
+            published_at=dt.datetime.fromtimestamp(calendar.timegm(published), dt.timezone.utc) if published else None,
+            language=language,
+            feed=location,
+        )
+
+
+def records_from_jsonl(data: bytes, location: str) -> Iterator[Union[InputRecord, dict]]:
+    """Each line ``{"url", "html"}`` or ``{"url", "title", "text"}`` as a record; bad lines as errors."""
+    for lineno, raw in enumerate(data.decode("utf-8", errors="replace").splitlines(), start=1):
+        if not raw.strip():
+            continue
+        ref = f"{location}:{lineno}"
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            yield error_row("read", "invalid_json", f"line {lineno} is not valid JSON: {exc.msg}", ref)
+            continue
+        if not isinstance(obj, dict):
+            yield error_row("read", "invalid_record", f"line {lineno} is not a JSON object", ref)
+            continue
+        html, text, url = obj.get("html"), obj.get("text"), obj.get("url")
+        if not isinstance(html, str) and not isinstance(text, str):
+            yield error_row("read", "no_body", f"line {lineno} has neither an 'html' nor a 'text' string", ref, url=url if isinstance(url, str) else None)
+            continue
+        if url is not None and not isinstance(url, str):
+            yield error_row("read", "invalid_record", f"line {lineno}: 'url' is not a string", ref)
+            continue
+        authors = obj.get("authors") or ()
+        if isinstance(authors, str):
+            authors = (authors,)
+        yield InputRecord(
+            input_ref=ref,
+            input_kind="jsonl",
+            url=url or f"{to_uri(location)}#line={lineno}",
+            html=html if isinstance(html, str) else None,
+            text=text if isinstance(text, str) and not isinstance(html, str) else None,
+            title=obj.get("title") if isinstance(obj.get("title"), str) else None,
+            authors=tuple(a for a in authors if isinstance(a, str)),
+            published_at=parse_date(obj.get("published") or obj.get("published_at") or obj.get("date")),
+            language=obj.get("language") if isinstance(obj.get("language"), str) else None,
+        )
+
+
+def record_from_html(body: FetchedBody) -> InputRecord:
+    """A local or fetched HTML page as one record."""
+    return InputRecord(input_ref=body.location, input_kind="html", url=to_uri(body.location), html=page_html(body))
+
+
+def record_from_text(body: FetchedBody) -> InputRecord:
+    """A plain-text story as one record (decoded as UTF-8, else by detection)."""
+    if b"\x00" in body.data[:4096]:
+        raise InputError("not_text", f"{body.location} is binary, not a text story")
+    try:
+        text = body.data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = decode_html(body)
+    return InputRecord(input_ref=body.location, input_kind="text", url=to_uri(body.location), text=text)
+
+
+def records_from(body: FetchedBody, kind: Optional[str]) -> Iterator[Union[InputRecord, dict]]:
+    """Every record one input holds, by its kind (stated, from the name, or sniffed)."""
+    kind = kind or kind_from_name(body.location) or sniff_kind(body.data)
+    if kind == "rss":
+        yield from records_from_feed(body.data, body.location)
+    elif kind == "jsonl":
+        yield from records_from_jsonl(body.data, body.location)
+    elif kind == "html":
+        yield record_from_html(body)
+    else:
+        yield record_from_text(body)
+
+
+# ---------------------------------------------------------------- Beam
+
+
+class ExpandSpecFn(beam.DoFn):
+    """A SPEC → the sources it matches; a SPEC that matches nothing is an errors row."""
+
+    def process(self, spec: str):
+        source = parse_spec(spec)
+        try:
+            sources = expand_source(source)
+        except Exception as exc:  # FileSystems raises BeamIOError and friends for bad patterns
+            yield beam.pvalue.TaggedOutput(ERRORS, error_row("read", "io_error", f"cannot list {spec}: {exc}", spec))
+            return
+        if not sources:
+            yield beam.pvalue.TaggedOutput(ERRORS, error_row("read", "not_found", f"{spec} matches no files", spec))
+        yield from sources
+
+
+class ReadSourceFn(beam.DoFn):
+    """A source → its input records; an unreadable source is one errors row."""
+
+    def __init__(self, timeout: float, max_bytes: int, user_agent: str):
+        self._timeout = timeout
+        self._max_bytes = max_bytes
+        self._user_agent = user_agent
+
+    def process(self, source: Source):
+        counter = beam.metrics.Metrics.counter("newsbeam", "inputs_read")
+        try:
+            body = fetch(source.location, self._timeout, self._max_bytes, self._user_agent)
+            for item in records_from(body, source.kind):
+                counter.inc()
+                if isinstance(item, dict):
+                    yield beam.pvalue.TaggedOutput(ERRORS, item)
+                else:
+                    yield item
+        except InputError as exc:
+            counter.inc()
+            yield beam.pvalue.TaggedOutput(
+                ERRORS, error_row("read", exc.kind, exc.message, source.location, url=source.location if is_http(source.location) else None)
+            )
+
+
+class ReadInputs(beam.PTransform):
+    """SPECs → input records, plus an errors PCollection; each input record is in exactly one."""
+
+    def __init__(self, specs: list[str], timeout: float, max_bytes: int, user_agent: str = USER_AGENT, error_threshold: float = 1.0):
+        super().__init__()
+        self._specs = list(specs)
+        self._timeout = timeout
+        self._max_bytes = max_bytes
+        self._user_agent = user_agent
+        self._threshold = error_threshold
+
+    def expand(self, pbegin):
+        sources = (
+            pbegin
+            | "Specs" >> beam.Create(self._specs)
+            | "ExpandSpecs" >> beam.ParDo(ExpandSpecFn()).with_outputs(ERRORS, main="sources")
+        )
+        records, read_errors = apply_with_errors(
+            sources.sources | "SpreadSources" >> beam.Reshuffle(),
+            "ReadSources",
+            ReadSourceFn(self._timeout, self._max_bytes, self._user_agent),
+            "read",
+            lambda s: (s.location, None, None),
+            self._threshold,
+        )
+        errors = (sources[ERRORS], read_errors) | "ReadErrors" >> beam.Flatten()
+        return records, errors
