@@ -27,7 +27,7 @@ setup(
         "beautifulsoup4>=4.12",
     ],
     extras_require={
-        "test": ["pytest>=8", "polars>=1.0"],
+        "test": ["pytest>=8", "polars>=1.0", "ruff>=0.6"],
         "gcp": ["apache-beam[gcp]"],
         "aws": ["apache-beam[aws]"],
     },

