@@ -82,11 +82,14 @@ class TableSpec:
             self.check_row(row)
         columns = self.columns
         try:
-            return pa.Table.from_pylist(
-                [{c: row[c] for c in columns} for row in rows], schema=self.schema
-            )
+            table = pa.Table.from_pylist([{c: row[c] for c in columns} for row in rows], schema=self.schema)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
             raise SchemaMismatch(f"rows for table {self.name!r} do not fit schema: {exc}") from exc
+        # Arrow does not enforce nullable=False when building from Python objects: we do.
+        for f in self.fields:
+            if not f.nullable and table.column(f.name).null_count:
+                raise SchemaMismatch(f"{self.name}.{f.name} is required but a row has null")
+        return table
 
 
 def all_tables() -> dict[str, TableSpec]:

@@ -1,0 +1,78 @@
+"""Shared fixtures: paths to the shared corpora and a loopback HTTP server."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+SEED = SHARED / "seed" / "000_bcb57dddbc643e17.txt"
+FUNDUS = SHARED / "corpora" / "fundus"
+SAMPLES = ROOT / "pipeline" / "samples"
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    if not SEED.exists():
+        pytest.skip(f"seed story not found at {SEED}")
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def fundus() -> Path:
+    if not (FUNDUS / "gold.jsonl").exists():
+        pytest.skip(f"fundus corpus not found at {FUNDUS}")
+    return FUNDUS
+
+
+class Routes:
+    """Responses a loopback server gives: path → (status, headers, body, delay seconds)."""
+
+    def __init__(self):
+        self.routes: dict[str, tuple[int, dict, bytes, float]] = {}
+        self.hits: list[str] = []
+
+    def add(self, path: str, body: bytes | str, status: int = 200, content_type: str = "text/html; charset=utf-8", delay: float = 0.0, headers: dict | None = None):
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        self.routes[path] = (status, {"Content-Type": content_type, **(headers or {})}, data, delay)
+
+
+@pytest.fixture
+def http_server():
+    """A server on 127.0.0.1 serving the routes a test adds; stopped after the test."""
+    routes = Routes()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's naming
+            routes.hits.append(self.path)
+            status, headers, body, delay = routes.routes.get(self.path.split("?")[0], (404, {"Content-Type": "text/plain"}, b"not found", 0.0))
+            if delay:
+                time.sleep(delay)
+            try:
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    routes.base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield routes
+    finally:
+        server.shutdown()
+        server.server_close()

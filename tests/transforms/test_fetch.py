@@ -1,0 +1,96 @@
+"""Fetching: HTTP status, timeouts, size caps, content types, charsets, and files."""
+
+import apache_beam as beam
+import pytest
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from transforms.errors import InputError
+from transforms.fetch import FetchedBody, FetchPages, decode_html, fetch, file_path, page_html
+from transforms.read import InputRecord
+
+PAGE = "<!doctype html><html><head><title>T</title></head><body><p>Grüße aus Köln.</p></body></html>"
+
+
+def test_fetch_http_ok(http_server):
+    http_server.add("/a", PAGE)
+    body = fetch(f"{http_server.base}/a", timeout=5, max_bytes=100_000)
+    assert body.data == PAGE.encode("utf-8")
+    assert body.content_type == "text/html; charset=utf-8"
+    assert "Grüße" in page_html(body)
+
+
+@pytest.mark.parametrize("status", [404, 410, 500, 503])
+def test_http_errors_are_input_errors_named_by_status(http_server, status):
+    http_server.add("/e", "nope", status=status)
+    with pytest.raises(InputError) as err:
+        fetch(f"{http_server.base}/e", timeout=5, max_bytes=100_000)
+    assert err.value.kind == f"http_{status}"
+
+
+def test_a_slow_server_is_a_timeout(http_server):
+    http_server.add("/slow", PAGE, delay=2.0)
+    with pytest.raises(InputError) as err:
+        fetch(f"{http_server.base}/slow", timeout=0.5, max_bytes=100_000)
+    assert err.value.kind == "timeout"
+
+
+def test_a_refused_connection_is_a_connection_error():
+    with pytest.raises(InputError) as err:
+        fetch("http://127.0.0.1:9/x", timeout=2, max_bytes=100)
+    assert err.value.kind == "connection_error"
+
+
+def test_a_body_over_the_cap_is_refused(http_server):
+    http_server.add("/big", "x" * 5000)
+    with pytest.raises(InputError) as err:
+        fetch(f"{http_server.base}/big", timeout=5, max_bytes=1000)
+    assert err.value.kind == "too_large"
+
+
+def test_non_html_content_is_refused(http_server):
+    http_server.add("/img", b"\x89PNG\r\n\x1a\n\x00\x00\x00", content_type="image/png")
+    with pytest.raises(InputError) as err:
+        page_html(fetch(f"{http_server.base}/img", timeout=5, max_bytes=100_000))
+    assert err.value.kind == "not_html"
+
+
+def test_binary_bytes_without_a_content_type_are_refused():
+    with pytest.raises(InputError) as err:
+        page_html(FetchedBody("/x/y.html", b"\x00\x01\x02\x03garbage"))
+    assert err.value.kind == "not_html"
+
+
+@pytest.mark.parametrize(
+    "data, content_type",
+    [
+        ("<html><body><p>Grüße</p></body></html>".encode("cp1252"), "text/html; charset=windows-1252"),
+        ('<html><head><meta charset="iso-8859-1"></head><body><p>Grüße</p></body></html>'.encode("latin-1"), "text/html"),
+        ("<html><body><p>Grüße</p></body></html>".encode("utf-8"), None),
+    ],
+)
+def test_decode_uses_http_charset_then_meta_then_detection(data, content_type):
+    assert "Grüße" in decode_html(FetchedBody("x", data, content_type))
+
+
+def test_files_read_through_filesystems(tmp_path):
+    page = tmp_path / "p.html"
+    page.write_text(PAGE, encoding="utf-8")
+    assert fetch(page.as_uri() + "?utm_source=x#frag", 5, 100_000).data == PAGE.encode()
+    assert file_path(page.as_uri()) == str(page)
+    with pytest.raises(InputError) as err:
+        fetch((tmp_path / "missing.html").as_uri(), 5, 100_000)
+    assert err.value.kind == "not_found"
+
+
+def test_fetch_pages_fills_html_and_routes_failures(http_server):
+    http_server.add("/ok", PAGE)
+    ok = InputRecord("feed#0", "rss", f"{http_server.base}/ok")
+    gone = InputRecord("feed#1", "rss", f"{http_server.base}/gone")
+    held = InputRecord("dump:1", "jsonl", "https://a.org/x", text="Already here.")
+    with TestPipeline() as p:
+        pages, errors = p | beam.Create([ok, gone, held]) | FetchPages(timeout=5, max_bytes=100_000)
+        assert_that(pages | beam.Map(lambda r: (r.input_ref, "Grüße" in (r.html or r.text))),
+                    equal_to([("feed#0", True), ("dump:1", False)]), label="pages")
+        assert_that(errors | beam.Map(lambda e: (e["input_ref"], e["stage"], e["kind"], e["url"])),
+                    equal_to([("feed#1", "fetch", "http_404", f"{http_server.base}/gone")]), label="errors")

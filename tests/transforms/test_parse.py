@@ -1,0 +1,103 @@
+"""Parsing: newspaper4k on held HTML, plain-text stories, body cleaning, feed hints."""
+
+import datetime as dt
+
+import apache_beam as beam
+import pytest
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from tests.conftest import SAMPLES
+from transforms.errors import InputError
+from transforms.parse import ParseArticles, article_from_record, clean_body, split_headline
+from transforms.read import InputRecord
+
+FOOTER = "This site uses Akismet to reduce spam. Learn how your comment data is processed."
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("One.\n\nTwo.\n\n" + FOOTER, "One.\n\nTwo."),
+        ("One.\n\nCaption here.\nCaption here.\n\nTwo.", "One.\n\nCaption here.\n\nTwo."),
+        ("One.\n\nCaption.\n\nCaption.\n\nTwo.", "One.\n\nCaption.\n\nTwo."),
+        ("One.\n\nShare this:\n\nSubscribe to our daily newsletter\n\nTwo.", "One.\n\nTwo."),
+        # A sentence of the story that only mentions subscribing stays.
+        ("Readers who subscribe to the paper's newsletter rose 4%.", "Readers who subscribe to the paper's newsletter rose 4%."),
+        ("  spaced   words \r\n\r\n\r\n next ", "spaced words\n\nnext"),
+        ("", ""),
+    ],
+)
+def test_clean_body(raw, expected):
+    assert clean_body(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "text, title",
+    [
+        ("Glasgow shipyard wins order\n\nThe yard said...", "Glasgow shipyard wins order"),
+        ("France and Russia staged air strikes on Islamic State targets.\n\nMore.", None),
+        ("A headline: with a colon, then a sentence that ends here.\n\nBody", None),
+        ("Single paragraph only", None),
+        ("Headline\nBody right under it", None),
+    ],
+)
+def test_split_headline(text, title):
+    assert split_headline(text)[0] == title
+
+
+def test_seed_story_body_drops_the_comment_footer_and_the_repeated_caption(seed_text):
+    article = article_from_record(InputRecord("seed.txt", "text", "file:///seed.txt", text=seed_text))
+    assert "Akismet" not in article["text"]
+    assert article["text"].endswith("Source: Reuters")
+    assert article["text"].count("A French fighter jet taxis along the runway") == 1
+    assert article["title"] is None  # the seed has no headline line
+    assert article["word_count"] > 1000
+    assert "\n\n" in article["text"]  # paragraphs kept as paragraphs
+
+
+def test_sample_page_fields():
+    html = (SAMPLES / "pages" / "harbour-bridge-reopens.html").read_text(encoding="utf-8")
+    article = article_from_record(InputRecord("f#0", "rss", "file:///x/harbour-bridge-reopens.html?utm_source=rss", html=html, feed="f"))
+    assert article["title"].startswith("Bristol’s Saltmarsh Bridge reopens to traffic")
+    assert article["authors"] == ["Fiona Caldwell"]
+    assert article["published_at"] == dt.datetime(2026, 11, 20, 7, 30, tzinfo=dt.timezone.utc)
+    assert article["published_date"] == dt.date(2026, 11, 20)
+    assert article["language"] == "en"
+    assert article["top_image"] == "https://news.example.org/img/harbour-bridge-reopens.jpg"
+    assert article["canonical_url"] == "https://news.example.org/2026/11/harbour-bridge-reopens"
+    assert "Akismet" not in article["text"] and "Subscribe" not in article["text"]
+    assert article["feed"] == "f" and article["input_kind"] == "rss"
+
+
+def test_published_at_is_converted_to_utc():
+    html = (SAMPLES / "pages" / "trade-minister-toronto-visit.html").read_text(encoding="utf-8")
+    article = article_from_record(InputRecord("p", "html", "file:///p.html", html=html))
+    assert article["published_at"].utcoffset() == dt.timedelta(0)
+    assert article["published_at"] == dt.datetime(2026, 11, 21, 16, 0, tzinfo=dt.timezone.utc)  # 11:00 -05:00
+
+
+def test_feed_hints_fill_what_the_page_lacks():
+    html = "<html><body><article><p>" + "A sentence of the story. " * 40 + "</p></article></body></html>"
+    hints = InputRecord("f#1", "rss", "https://a.org/s", html=html, title="Feed title", authors=("Ann Lee",),
+                        published_at=dt.datetime(2015, 11, 17, 9, 0, tzinfo=dt.timezone.utc), language="en")
+    article = article_from_record(hints)
+    assert (article["title"], article["authors"], article["language"]) == ("Feed title", ["Ann Lee"], "en")
+    assert article["published_date"] == dt.date(2015, 11, 17)
+
+
+def test_a_page_without_text_is_an_input_error():
+    with pytest.raises(InputError) as err:
+        article_from_record(InputRecord("p", "html", "https://a.org/p", html="<html><body><nav>Menu</nav></body></html>"))
+    assert err.value.kind == "no_text"
+
+
+def test_parse_articles_routes_failures():
+    good = InputRecord("dump:1", "jsonl", "https://a.org/1", text="Headline\n\nA body.", title=None)
+    empty = InputRecord("dump:2", "jsonl", "https://a.org/2", text="   \n" + FOOTER)
+    with TestPipeline() as p:
+        articles, errors = p | beam.Create([good, empty]) | ParseArticles()
+        assert_that(articles | beam.Map(lambda a: (a["input_ref"], a["title"], a["text"])),
+                    equal_to([("dump:1", "Headline", "A body.")]), label="articles")
+        assert_that(errors | beam.Map(lambda e: (e["input_ref"], e["stage"], e["kind"])),
+                    equal_to([("dump:2", "parse", "no_text")]), label="errors")

@@ -1,0 +1,175 @@
+"""Reading SPECs into input records: kinds, feeds, dumps, text, and the Beam transform."""
+
+import datetime as dt
+
+import apache_beam as beam
+import pytest
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from transforms.errors import InputError
+from transforms.fetch import FetchedBody
+from transforms.read import (
+    InputRecord,
+    ReadInputs,
+    Source,
+    kind_from_name,
+    parse_spec,
+    record_from_text,
+    records_from,
+    records_from_feed,
+    records_from_jsonl,
+    resolve_link,
+    sniff_kind,
+)
+
+RSS = b"""<?xml version="1.0"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T</title><language>en-gb</language>
+<item><title>One</title><link>../pages/one.html?utm_source=rss</link><pubDate>Tue, 17 Nov 2015 10:00:00 +0100</pubDate><dc:creator>Ann Lee</dc:creator></item>
+<item><title>No link</title></item>
+<item><title>Two</title><link>https://example.com/two</link></item>
+</channel></rss>"""
+
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><id>urn:x</id><updated>2015-11-17T00:00:00Z</updated>
+<entry><title>E</title><link href="https://example.com/e"/><id>urn:e</id><updated>2015-11-17T08:00:00Z</updated><author><name>Bo Chen</name></author></entry>
+</feed>"""
+
+
+@pytest.mark.parametrize(
+    "spec, expected",
+    [
+        ("rss:feeds/*.xml", Source("feeds/*.xml", "rss")),
+        ("HTML:/a/b.htm", Source("/a/b.htm", "html")),
+        ("https://example.com/feed", Source("https://example.com/feed", None)),
+        ("data/x.jsonl", Source("data/x.jsonl", None)),
+        ("warc:x", Source("warc:x", None)),  # not a kind yet: a path that happens to hold a colon
+    ],
+)
+def test_parse_spec(spec, expected):
+    assert parse_spec(spec) == expected
+
+
+@pytest.mark.parametrize(
+    "name, kind",
+    [("a/feed.rss", "rss"), ("a/feed.atom", "rss"), ("x.xml.gz", "rss"), ("p.HTML", "html"), ("d.jsonl.gz", "jsonl"),
+     ("s.txt", "text"), ("https://h/a/feed.xml?x=1", "rss"), ("noext", None)],
+)
+def test_kind_from_name(name, kind):
+    assert kind_from_name(name) == kind
+
+
+@pytest.mark.parametrize(
+    "data, kind",
+    [(b'<?xml version="1.0"?><rss>', "rss"), (b"\xef\xbb\xbf<feed xmlns=", "rss"), (b"<!DOCTYPE html><html>", "html"),
+     (b"  <html lang=en>", "html"), (b'{"url": 1}\n', "jsonl"), (b"Paris (Reuters) - France ...", "text")],
+)
+def test_sniff_kind(data, kind):
+    assert sniff_kind(data) == kind
+
+
+@pytest.mark.parametrize(
+    "base, link, expected",
+    [
+        ("/srv/feeds/world.rss", "../pages/a.html?x=1", "file:///srv/pages/a.html?x=1"),
+        ("https://h.org/feeds/rss", "/story/1", "https://h.org/story/1"),
+        ("gs://bucket/feeds/world.rss", "../pages/a.html", "gs://bucket/pages/a.html"),
+        ("/srv/feeds/world.rss", "https://other.org/x", "https://other.org/x"),
+    ],
+)
+def test_resolve_link(base, link, expected):
+    assert resolve_link(base, link) == expected
+
+
+def test_rss_items_become_records_and_an_item_without_link_an_error():
+    items = list(records_from_feed(RSS, "/srv/feeds/world.rss"))
+    assert len(items) == 3
+    first, missing, second = items
+    assert first.url == "file:///srv/pages/one.html?utm_source=rss"
+    assert first.title == "One" and first.authors == ("Ann Lee",) and first.language == "en"
+    assert first.published_at == dt.datetime(2015, 11, 17, 9, 0, tzinfo=dt.timezone.utc)
+    assert first.input_ref == "/srv/feeds/world.rss#item=0" and first.feed == "/srv/feeds/world.rss"
+    assert missing["stage"] == "read" and missing["kind"] == "no_link" and missing["input_ref"].endswith("#item=1")
+    assert second.url == "https://example.com/two" and second.published_at is None
+
+
+def test_atom_entries_become_records():
+    (entry,) = records_from_feed(ATOM, "https://h.org/atom")
+    assert (entry.url, entry.title, entry.authors) == ("https://example.com/e", "E", ("Bo Chen",))
+    assert entry.published_at == dt.datetime(2015, 11, 17, 8, 0, tzinfo=dt.timezone.utc)
+
+
+def test_a_feed_that_is_not_a_feed_is_an_input_error():
+    with pytest.raises(InputError) as err:
+        list(records_from_feed(b"\x89PNG\r\n\x1a\n\x00\x00", "x.rss"))
+    assert err.value.kind == "invalid_feed"
+
+
+def test_jsonl_lines_good_and_bad():
+    data = (
+        b'{"url": "https://a.org/1", "html": "<html><body><p>x</p></body></html>"}\n'
+        b'{"url": "https://a.org/2", "title": "T", "text": "Body.", "published": "2015-11-17T10:00:00+01:00", "authors": "Ann"}\n'
+        b"\n"
+        b'{"url": "https://a.org/3", "text": "cut\n'
+        b"[1, 2]\n"
+        b'{"url": "https://a.org/5", "title": "no body"}\n'
+        b'{"url": 5, "text": "x"}\n'
+        b'{"text": "no url"}\n'
+    )
+    items = list(records_from_jsonl(data, "/d/dump.jsonl"))
+    records = [i for i in items if isinstance(i, InputRecord)]
+    errors = [i for i in items if isinstance(i, dict)]
+    assert [r.url for r in records] == ["https://a.org/1", "https://a.org/2", "file:///d/dump.jsonl#line=8"]
+    assert records[0].html and records[0].text is None
+    assert records[1].text == "Body." and records[1].authors == ("Ann",)
+    assert records[1].published_at == dt.datetime(2015, 11, 17, 9, 0, tzinfo=dt.timezone.utc)
+    assert [(e["kind"], e["input_ref"]) for e in errors] == [
+        ("invalid_json", "/d/dump.jsonl:4"),
+        ("invalid_record", "/d/dump.jsonl:5"),
+        ("no_body", "/d/dump.jsonl:6"),
+        ("invalid_record", "/d/dump.jsonl:7"),
+    ]
+
+
+def test_text_files_decode_and_binary_is_refused():
+    record = record_from_text(FetchedBody("/s/story.txt", "Café story.\n".encode("utf-8")))
+    assert record.text == "Café story.\n" and record.url == "file:///s/story.txt"
+    latin = record_from_text(FetchedBody("/s/old.txt", "Café au lait, a long enough story to detect.".encode("latin-1")))
+    assert "Café" in latin.text
+    with pytest.raises(InputError) as err:
+        record_from_text(FetchedBody("/s/bin.txt", b"\x00\x01\x02binary"))
+    assert err.value.kind == "not_text"
+
+
+def test_kind_is_sniffed_when_the_name_says_nothing():
+    (record,) = records_from(FetchedBody("/x/page", b"<!doctype html><html><body><p>Hi</p></body></html>"), None)
+    assert record.input_kind == "html"
+    (record,) = records_from(FetchedBody("/x/page.txt", b"<html>"), "text")  # a stated kind wins
+    assert record.input_kind == "text"
+
+
+def test_read_inputs_accounts_for_every_record(tmp_path):
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "world.rss").write_bytes(RSS)
+    (tmp_path / "dump.jsonl").write_bytes(b'{"url": "https://a.org/1", "text": "Body."}\n{oops\n')
+    (tmp_path / "story.txt").write_text("Story.\n", encoding="utf-8")
+    (tmp_path / "broken.rss").write_bytes(b"\x89PNG\x00\x00\x00")
+    specs = [str(tmp_path / "feeds"), str(tmp_path / "*.jsonl"), "text:" + str(tmp_path / "story.txt"),
+             "rss:" + str(tmp_path / "broken.rss"), str(tmp_path / "missing-*.xml")]
+    with TestPipeline() as p:
+        records, errors = p | ReadInputs(specs, timeout=5, max_bytes=1_000_000)
+        assert_that(
+            records | beam.Map(lambda r: (r.input_kind, r.url)),
+            equal_to([
+                ("rss", (tmp_path / "pages" / "one.html").as_uri() + "?utm_source=rss"),
+                ("rss", "https://example.com/two"),
+                ("jsonl", "https://a.org/1"),
+                ("text", (tmp_path / "story.txt").as_uri()),
+            ]),
+            label="records",
+        )
+        assert_that(
+            errors | beam.Map(lambda e: (e["stage"], e["kind"])),
+            equal_to([("read", "no_link"), ("read", "invalid_json"), ("read", "invalid_feed"), ("read", "not_found")]),
+            label="errors",
+        )
