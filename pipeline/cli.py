@@ -115,9 +115,9 @@ def _check_beam_options(unknown: list[str]) -> None:
 
     options = PipelineOptions(unknown)
     bogus = set(options.get_all_options(retain_unknown_options=True)) - set(options.get_all_options())
-    if bogus or any(not a.startswith("-") for a in unknown):
-        names = sorted(f"--{b}" for b in bogus) or [a for a in unknown if not a.startswith("-")]
-        raise UsageError(f"unknown option(s) {', '.join(names)}: not a newsbeam or Beam option")
+    if bogus:
+        names = ", ".join(sorted(f"--{b}" for b in bogus))
+        raise UsageError(f"unknown option(s) {names}: not a newsbeam or Beam option")
 
 
 def _check_inputs(specs: list[str]) -> None:
@@ -159,9 +159,11 @@ def _newsbeam_argv(args, output: str) -> list[str]:
 
 
 def command_run(args, beam_argv: list[str]) -> int:
-    from pipeline.run import run
+    from pipeline.run import RUN_ID, run
 
     _check_beam_options(beam_argv)
+    if args.run_id is not None and not RUN_ID.match(args.run_id):
+        raise UsageError(f"--run_id {args.run_id!r} may only hold letters, digits, '.', '_' and '-'")
     if args.input:
         _check_inputs(args.input)
     output = args.output if "://" in args.output else os.path.abspath(args.output)

@@ -1,0 +1,121 @@
+"""The newsbeam command: exit codes, messages, parse and query."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from pipeline.cli import format_table, main
+from tests.conftest import ROOT, SAMPLES
+
+PAGE = SAMPLES / "pages" / "harbour-bridge-reopens.html"
+
+
+@pytest.fixture(scope="module")
+def output(tmp_path_factory):
+    """A small real run on the bundled JSONL dump and stories."""
+    out = tmp_path_factory.mktemp("out")
+    code = main(["run", "--input", str(SAMPLES / "dumps"), "--input", str(SAMPLES / "stories"), "--output", str(out), "--run_id", "cli-1"])
+    assert code == 0
+    return out
+
+
+def test_run_summary_adds_up(output, capsys):
+    # The fixture ran already; run again into another run id and look at what it prints.
+    code = main(["run", "--input", str(SAMPLES / "stories"), "--output", str(output), "--run_id", "cli-2"])
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "inputs read                2" in printed and "articles written           2" in printed
+    assert "accounted for              2" in printed
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["run", "--bogus_option", "1"], "unknown option(s) --bogus_option"),
+        (["run", "--input", "/nonexistent/feeds/*.xml"], "matches no files"),
+        (["run", "--input", str(SAMPLES / "stories"), "--run_id", "../escape"], "--run_id"),
+        (["parse", "/nonexistent.html"], "no such file"),
+        (["query", "--output", "/nonexistent-dir", "SELECT 1"], "does not exist"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_sentence(argv, message, capsys, tmp_path):
+    code = main(argv + (["--output", str(tmp_path)] if argv[0] == "run" else []))
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_argparse_usage_errors_exit_2():
+    done = subprocess.run([sys.executable, "-m", "pipeline", "frobnicate"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 2 and "invalid choice" in done.stderr
+
+
+def test_a_failing_run_exits_1_without_traceback_unless_verbose(tmp_path, capsys):
+    argv = ["run", "--input", str(SAMPLES / "stories"), "--output", str(tmp_path), "--runner", "NoSuchRunner"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "run failed" in err and "NoSuchRunner" in err and "Traceback" not in err
+    assert main(["--verbose"] + argv) == 1
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_parse_prints_the_article_as_json(capsys):
+    assert main(["parse", str(PAGE), "--url", "https://news.example.org/x?utm_source=rss"]) == 0
+    article = json.loads(capsys.readouterr().out)
+    assert article["title"].startswith("Bristol’s Saltmarsh Bridge")
+    assert article["canonical_url"] == "https://news.example.org/2026/11/harbour-bridge-reopens"
+    assert article["published_at"] == "2026-11-20T07:30:00+00:00"
+    assert len(article["article_id"]) == 32 and article["authors"] == ["Fiona Caldwell"]
+
+
+def test_parse_text_format_prints_only_the_body(capsys):
+    assert main(["parse", str(PAGE), "--format", "text"]) == 0
+    body = capsys.readouterr().out
+    assert body.startswith("Bristol") is False or "Saltmarsh" in body
+    assert "Akismet" not in body and "{" not in body.splitlines()[0]
+
+
+def test_parse_reads_standard_input(seed_text):
+    done = subprocess.run([sys.executable, "-m", "pipeline", "parse", "-", "--format", "text"], input=seed_text,
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0
+    assert "Vladimir Putin vowed" in done.stdout and "Akismet" not in done.stdout
+
+
+def test_parse_of_a_page_without_text_fails_with_the_reason(tmp_path, capsys):
+    empty = tmp_path / "empty.html"
+    empty.write_text("<html><body><nav>Home</nav></body></html>")
+    assert main(["parse", str(empty)]) == 1
+    assert "no_text" in capsys.readouterr().err
+
+
+def test_query_formats(output, capsys):
+    sql = "SELECT kind, count(*) AS n FROM errors WHERE run_id = 'cli-1' GROUP BY kind ORDER BY kind"
+    assert main(["query", "--output", str(output), sql, "--format", "csv"]) == 0
+    assert list(csv.reader(io.StringIO(capsys.readouterr().out))) == [["kind", "n"], ["invalid_json", "1"], ["no_body", "1"]]
+    assert main(["query", "--output", str(output), sql, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [{"kind": "invalid_json", "n": 1}, {"kind": "no_body", "n": 1}]
+    assert main(["query", "--output", str(output), sql]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split() == ["kind", "n"] and table[2].split() == ["invalid_json", "1"] and table[-1] == "(2 rows)"
+
+
+def test_query_on_an_empty_output_has_every_table_as_an_empty_view(tmp_path, capsys):
+    assert main(["query", "--output", str(tmp_path), "SELECT (SELECT count(*) FROM articles) + (SELECT count(*) FROM runs) AS n"]) == 0
+    assert "0" in capsys.readouterr().out.splitlines()[2]
+
+
+def test_bad_sql_exits_1_with_duckdbs_sentence(output, capsys):
+    assert main(["query", "--output", str(output), "SELECT nope FROM articles"]) == 1
+    err = capsys.readouterr().err
+    assert "query failed" in err and "nope" in err and "Traceback" not in err
+
+
+def test_format_table_cuts_long_values():
+    text = format_table(["a"], [("x" * 100,), (None,)], max_width=10)
+    assert "xxxxxxxxx…" in text and text.endswith("(2 rows)")
