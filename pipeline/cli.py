@@ -29,6 +29,11 @@ LIMIT 10
 """.strip()
 
 
+ERRORS_BY_KIND = """
+SELECT stage, kind, count(*) AS n FROM errors WHERE run_id = ? GROUP BY stage, kind ORDER BY n DESC, stage, kind
+""".strip()
+
+
 class UsageError(Exception):
     """The command line asks for something that cannot be done as asked."""
 
@@ -170,9 +175,13 @@ def command_run(args, beam_argv: list[str]) -> int:
     started = time.monotonic()
     outcome = run(_newsbeam_argv(args, output) + beam_argv)
     print_summary(outcome.runs_row, output, time.monotonic() - started)
+    if "://" not in output and outcome.runs_row["errors"] + outcome.runs_row["extract_errors"]:
+        _, kinds = _query(output, ERRORS_BY_KIND, [outcome.run_id])
+        print("  errors by stage and kind: " + ", ".join(f"{stage}/{kind} {n}" for stage, kind, n in kinds))
     if args.show_query:
         print()
-        print("Top 10 people named across the articles (newsbeam query --output DIR \"SQL\"):")
+        print("Top 10 people named across the articles:")
+        print(f"  newsbeam query --output {output} \"{' '.join(EXAMPLE_QUERY.split())}\"")
         columns, rows = _query(output, EXAMPLE_QUERY)
         print(format_table(columns, rows))
     return EXIT_OK
@@ -241,7 +250,7 @@ def _json_default(value):
 # ---------------------------------------------------------------- query
 
 
-def _query(output: str, sql: str):
+def _query(output: str, sql: str, params: Optional[list] = None):
     import duckdb
 
     from pipeline.query import run_query
@@ -249,7 +258,7 @@ def _query(output: str, sql: str):
     if "://" not in output and not os.path.isdir(output):
         raise UsageError(f"output folder {output!r} does not exist")
     try:
-        return run_query(output, sql)
+        return run_query(output, sql, params)
     except duckdb.Error as exc:
         raise RuntimeError(str(exc).splitlines()[0]) from exc
 

@@ -41,10 +41,10 @@ def _sql_string(value: str) -> str:
     return value.replace("'", "''")
 
 
-def run_query(output: str, sql: str) -> tuple[list[str], list[tuple]]:
+def run_query(output: str, sql: str, params: list | None = None) -> tuple[list[str], list[tuple]]:
     """Column names and rows of one SQL statement over the output's tables."""
     con = connect(output)
-    result = con.execute(sql)
+    result = con.execute(sql, params or [])
     if result.description is None:
         return [], []
     return [d[0] for d in result.description], result.fetchall()

@@ -81,14 +81,15 @@ def unexpected_error_row(stage: str, element, exc_info, describe: Callable) -> d
     )
 
 
-def apply_with_errors(pcoll, label: str, fn: beam.DoFn, stage: str, describe: Callable, threshold: float):
+def apply_with_errors(pcoll, label: str, fn: beam.DoFn, stage: str, describe: Callable, threshold: float, partial: bool = False):
     """Apply ``fn`` (which emits main output and ``ERRORS``) so that every failure is a row.
 
     Returns ``(main, errors)``. Unexpected exceptions go through Beam's dead letter and become
     rows too; if more than ``threshold`` of the elements fail that way the job fails loudly.
+    With ``partial`` the outputs an element gave before it failed are kept (and still counted).
     """
     results = pcoll | label >> beam.ParDo(fn).with_outputs(ERRORS, main="main").with_exception_handling(
-        dead_letter_tag=UNEXPECTED, threshold=threshold
+        dead_letter_tag=UNEXPECTED, threshold=threshold, partial=partial
     )
     unexpected = results[UNEXPECTED] | f"{label}Unexpected" >> beam.Map(
         lambda bad: unexpected_error_row(stage, bad[0], bad[1], describe)

@@ -16,13 +16,13 @@ import posixpath
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional, Union
+from typing import Iterable, Iterator, Optional, Union
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.errors import ERRORS, InputError, apply_with_errors, error_row
-from transforms.fetch import USER_AGENT, FetchedBody, decode_html, fetch, is_http, page_html
+from transforms.fetch import USER_AGENT, FetchedBody, decode_html, fetch, file_path, is_http, page_html
 
 KINDS = ("rss", "html", "jsonl", "text")
 
@@ -138,8 +138,6 @@ def expand_source(source: Source) -> list[Source]:
 
 def file_pattern(location: str) -> str:
     """Local folders stand for the files in them."""
-    from transforms.fetch import file_path
-
     path = file_path(location)
     if not is_glob(path) and os.path.isdir(path):
         return os.path.join(path, "*")
@@ -197,9 +195,10 @@ def records_from_feed(data: bytes, location: str) -> Iterator[Union[InputRecord,
         )
 
 
-def records_from_jsonl(data: bytes, location: str) -> Iterator[Union[InputRecord, dict]]:
+def records_from_jsonl(lines: Iterable[bytes], location: str) -> Iterator[Union[InputRecord, dict]]:
     """Each line ``{"url", "html"}`` or ``{"url", "title", "text"}`` as a record; bad lines as errors."""
-    for lineno, raw in enumerate(data.decode("utf-8", errors="replace").splitlines(), start=1):
+    for lineno, line in enumerate(lines, start=1):
+        raw = line.decode("utf-8", errors="replace")
         if not raw.strip():
             continue
         ref = f"{location}:{lineno}"
@@ -256,7 +255,7 @@ def records_from(body: FetchedBody, kind: Optional[str]) -> Iterator[Union[Input
     if kind == "rss":
         yield from records_from_feed(body.data, body.location)
     elif kind == "jsonl":
-        yield from records_from_jsonl(body.data, body.location)
+        yield from records_from_jsonl(body.data.splitlines(), body.location)
     elif kind == "html":
         yield record_from_html(body)
     else:
@@ -292,8 +291,7 @@ class ReadSourceFn(beam.DoFn):
     def process(self, source: Source):
         counter = beam.metrics.Metrics.counter("newsbeam", "inputs_read")
         try:
-            body = fetch(source.location, self._timeout, self._max_bytes, self._user_agent)
-            for item in records_from(body, source.kind):
+            for item in self._records(source):
                 counter.inc()
                 if isinstance(item, dict):
                     yield beam.pvalue.TaggedOutput(ERRORS, item)
@@ -304,6 +302,26 @@ class ReadSourceFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(
                 ERRORS, error_row("read", exc.kind, exc.message, source.location, url=source.location if is_http(source.location) else None)
             )
+
+
+    def _records(self, source: Source) -> Iterator[Union[InputRecord, dict]]:
+        if not is_http(source.location) and (source.kind or kind_from_name(source.location)) == "jsonl":
+            # Dumps can be far larger than memory: read them line by line.
+            yield from records_from_jsonl(stream_lines(source.location), source.location)
+            return
+        body = fetch(source.location, self._timeout, self._max_bytes, self._user_agent)
+        yield from records_from(body, source.kind)
+
+
+def stream_lines(location: str) -> Iterator[bytes]:
+    """The lines of a file, read through FileSystems (``.gz`` and ``.bz2`` decompressed)."""
+    try:
+        with FileSystems.open(file_path(location)) as handle:
+            yield from iter(handle.readline, b"")
+    except FileNotFoundError as exc:
+        raise InputError("not_found", f"no such file: {location}") from exc
+    except OSError as exc:
+        raise InputError("io_error", f"cannot read {location}: {exc}") from exc
 
 
 class ReadInputs(beam.PTransform):
@@ -330,6 +348,7 @@ class ReadInputs(beam.PTransform):
             "read",
             lambda s: (s.location, None, None),
             self._threshold,
+            partial=True,  # a dump's records stream out as read; buffering them could exhaust memory
         )
         errors = (sources[ERRORS], read_errors) | "ReadErrors" >> beam.Flatten()
         return records, errors

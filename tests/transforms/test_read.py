@@ -1,6 +1,7 @@
 """Reading SPECs into input records: kinds, feeds, dumps, text, and the Beam transform."""
 
 import datetime as dt
+import gzip
 
 import apache_beam as beam
 import pytest
@@ -116,7 +117,7 @@ def test_jsonl_lines_good_and_bad():
         b'{"url": 5, "text": "x"}\n'
         b'{"text": "no url"}\n'
     )
-    items = list(records_from_jsonl(data, "/d/dump.jsonl"))
+    items = list(records_from_jsonl(data.splitlines(), "/d/dump.jsonl"))
     records = [i for i in items if isinstance(i, InputRecord)]
     errors = [i for i in items if isinstance(i, dict)]
     assert [r.url for r in records] == ["https://a.org/1", "https://a.org/2", "file:///d/dump.jsonl#line=8"]
@@ -152,9 +153,10 @@ def test_read_inputs_accounts_for_every_record(tmp_path):
     (tmp_path / "feeds").mkdir()
     (tmp_path / "feeds" / "world.rss").write_bytes(RSS)
     (tmp_path / "dump.jsonl").write_bytes(b'{"url": "https://a.org/1", "text": "Body."}\n{oops\n')
+    (tmp_path / "more.jsonl.gz").write_bytes(gzip.compress(b'{"url": "https://a.org/g1", "text": "B."}\n\n{"url": "https://a.org/g2", "html": "<p>x</p>"}'))
     (tmp_path / "story.txt").write_text("Story.\n", encoding="utf-8")
     (tmp_path / "broken.rss").write_bytes(b"\x89PNG\x00\x00\x00")
-    specs = [str(tmp_path / "feeds"), str(tmp_path / "*.jsonl"), "text:" + str(tmp_path / "story.txt"),
+    specs = [str(tmp_path / "feeds"), str(tmp_path / "*.jsonl*"), "text:" + str(tmp_path / "story.txt"),
              "rss:" + str(tmp_path / "broken.rss"), str(tmp_path / "missing-*.xml")]
     with TestPipeline() as p:
         records, errors = p | ReadInputs(specs, timeout=5, max_bytes=1_000_000)
@@ -164,6 +166,8 @@ def test_read_inputs_accounts_for_every_record(tmp_path):
                 ("rss", (tmp_path / "pages" / "one.html").as_uri() + "?utm_source=rss"),
                 ("rss", "https://example.com/two"),
                 ("jsonl", "https://a.org/1"),
+                ("jsonl", "https://a.org/g1"),
+                ("jsonl", "https://a.org/g2"),
                 ("text", (tmp_path / "story.txt").as_uri()),
             ]),
             label="records",
