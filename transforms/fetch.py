@@ -173,6 +173,9 @@ class FetchPages(beam.PTransform):
         self._threshold = error_threshold
 
     def expand(self, records):
+        # One feed or dump yields all its records in one bundle; spread them so that fetching
+        # runs on every worker instead of the one that read the feed (Beam fuses stages otherwise).
+        spread = records | "SpreadRecords" >> beam.Reshuffle()
         return apply_with_errors(
-            records, "Fetch", self._fn, "fetch", lambda r: (r.input_ref, r.url, None), self._threshold
+            spread, "Fetch", self._fn, "fetch", lambda r: (r.input_ref, r.url, None), self._threshold
         )

@@ -117,9 +117,10 @@ def parse_html(html: str, url: str) -> dict:
     }
 
 
-def parse_text(text: str) -> dict:
-    """A plain-text story in the same shape; its headline is a short first line when there is one."""
-    title, body = split_headline(text)
+def parse_text(text: str, find_headline: bool = True) -> dict:
+    """A plain-text story in the same shape; its headline is a short first line when there is one
+    (looked for only when the input gave no title)."""
+    title, body = split_headline(text) if find_headline else (None, text)
     return {
         "title": title,
         "authors": [],
@@ -147,7 +148,7 @@ def article_from_record(record: InputRecord, now: Optional[dt.datetime] = None) 
     if record.html is not None:
         parsed = parse_html(record.html, record.url)
     elif record.text is not None:
-        parsed = parse_text(record.text)
+        parsed = parse_text(record.text, find_headline=record.title is None)
     else:
         raise InputError("no_body", "the record holds neither HTML nor text")
     text = clean_body(parsed["text"])

@@ -86,6 +86,12 @@ def test_feed_hints_fill_what_the_page_lacks():
     assert article["published_date"] == dt.date(2015, 11, 17)
 
 
+def test_a_given_title_keeps_a_short_first_line_in_the_body():
+    record = InputRecord("d:1", "jsonl", "https://a.org/1", text="Dateline\n\nThe story.", title="Given title")
+    article = article_from_record(record)
+    assert (article["title"], article["text"]) == ("Given title", "Dateline\n\nThe story.")
+
+
 def test_a_page_without_text_is_an_input_error():
     with pytest.raises(InputError) as err:
         article_from_record(InputRecord("p", "html", "https://a.org/p", html="<html><body><nav>Menu</nav></body></html>"))

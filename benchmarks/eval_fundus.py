@@ -1,0 +1,237 @@
+"""Extraction quality over the Fundus corpus: newspaper4k alone against newsbeam's parse stage.
+
+Every page is parsed the way the pipeline parses it (``article_from_record``) and, as the
+baseline, by newspaper4k alone (``parse_html``, before our body cleaning). Prints Markdown
+tables of title, date, author and body scores and parse times, overall and per language.
+Figures, not a test: nothing here passes or fails.
+
+    .venv/bin/python benchmarks/eval_fundus.py [--corpus PATH] [--json FILE] [--repeats N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import json
+import logging
+import re
+import statistics
+import sys
+import time
+import unicodedata
+import warnings
+from collections import Counter
+from pathlib import Path
+from typing import Callable, Optional
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = PROJECT_ROOT.parent / "shared" / "corpora" / "fundus"
+SYSTEMS = ("newspaper4k alone", "newsbeam")
+GROUPS = ("en", "de", "other")
+# Fallback only, for pages whose markup names no language: the country the corpus files them under.
+COUNTRY_LANGUAGE = {
+    **dict.fromkeys(("us", "uk", "au", "ca", "ie", "nz", "za", "in", "ind", "na", "ls", "tz", "my"), "en"),
+    **dict.fromkeys(("de", "at", "ch", "li"), "de"),
+}
+QUOTES = re.compile("['’‘‚`\"“”„«»]")
+WORD = re.compile(r"\w+")
+
+
+# ---------------------------------------------------------------- normalising and scoring
+
+
+def normalise_title(title: Optional[str]) -> str:
+    """NFKC, casefold, one kind of quote, single spaces, no trailing punctuation."""
+    text = QUOTES.sub('"', unicodedata.normalize("NFKC", title or "").casefold())
+    text = " ".join(text.split())
+    while text and (unicodedata.category(text[-1]).startswith("P") or text[-1].isspace()):
+        text = text[:-1]
+    return text
+
+
+def normalise_name(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def same_day(ours: Optional[dt.datetime], gold: dt.datetime) -> bool:
+    """Our (UTC) date falls on gold's calendar day, read in gold's own UTC offset."""
+    return ours is not None and ours.astimezone(gold.tzinfo).date() == gold.date()
+
+
+def f1(overlap: float, ours: float, gold: float) -> float:
+    return 2 * overlap / (ours + gold) if ours + gold else 0.0
+
+
+def authors_f1(ours: list[str], gold: list[str]) -> float:
+    mine, theirs = {normalise_name(a) for a in ours}, {normalise_name(a) for a in gold}
+    return f1(len(mine & theirs), len(mine), len(theirs))
+
+
+def same_authors(ours: list[str], gold: list[str]) -> bool:
+    return {normalise_name(a) for a in ours} == {normalise_name(a) for a in gold}
+
+
+def four_grams(text: str) -> Counter:
+    tokens = WORD.findall(text.casefold())
+    return Counter(zip(tokens, tokens[1:], tokens[2:], tokens[3:]))
+
+
+def body_f1(ours: str, gold: str) -> float:
+    """F1 of the multisets of casefolded word 4-grams."""
+    mine, theirs = four_grams(ours), four_grams(gold)
+    return f1(sum((mine & theirs).values()), sum(mine.values()), sum(theirs.values()))
+
+
+def gold_date(value: Optional[str]) -> Optional[dt.datetime]:
+    if not value:
+        return None
+    parsed = dt.datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+def score(reading: Optional[dict], gold: dict) -> dict:
+    """One system's scores on one page; a failed reading (None) scores zero on every field."""
+    reading = reading or {"title": None, "authors": [], "published_at": None, "text": ""}
+    published = gold_date(gold["publishing_date"])
+    return {
+        "title_exact": normalise_title(reading["title"]) == normalise_title(gold["title"]),
+        "date_same_day": same_day(reading["published_at"], published) if published else None,
+        "authors_f1": authors_f1(reading["authors"], gold["authors"]) if gold["authors"] else None,
+        "authors_exact": same_authors(reading["authors"], gold["authors"]) if gold["authors"] else None,
+        "body_f1": body_f1(reading["text"], gold["body"]),
+    }
+
+
+def language_group(language: Optional[str], country: str) -> str:
+    """en, de or other: the page's declared language, else the country it is filed under."""
+    code = re.split(r"[-_]", language.strip().lower())[0] if language else COUNTRY_LANGUAGE.get(country)
+    return code if code in ("en", "de") else "other"
+
+
+# ---------------------------------------------------------------- reading pages
+
+
+def attempt(parse: Callable[[], dict]) -> tuple[Optional[dict], Optional[str], float]:
+    """(reading, failure kind, ms) of one call; a failure becomes a kind, never a crash."""
+    from transforms.errors import InputError
+
+    started = time.perf_counter()
+    try:
+        reading, failure = parse(), None
+    except InputError as exc:
+        reading, failure = None, exc.kind
+    except Exception as exc:  # noqa: BLE001 - what the pipeline's dead letter would turn into a row
+        reading, failure = None, f"unexpected_{type(exc).__name__}"
+    return reading, failure, (time.perf_counter() - started) * 1000
+
+
+def evaluate_page(corpus: Path, gold: dict, repeats: int) -> dict:
+    """Both systems on one page, timed side by side in the same loop."""
+    from transforms.fetch import FetchedBody, decode_html
+    from transforms.parse import article_from_record, parse_html
+    from transforms.read import InputRecord
+
+    html = decode_html(FetchedBody(gold["file"], gzip.decompress((corpus / gold["file"]).read_bytes())))
+    record = InputRecord(input_ref=gold["file"], input_kind="html", url=gold["url"], html=html)
+    parsers = {"newspaper4k alone": lambda: parse_html(html, gold["url"]), "newsbeam": lambda: article_from_record(record)}
+    readings, page = {}, {"file": gold["file"], "country": gold["country"]}
+    best_ms = {name: float("inf") for name in SYSTEMS}
+    failures = {}
+    for _ in range(repeats):  # one repeat runs both, so noise hits both alike
+        for name in SYSTEMS:
+            readings[name], failures[name], ms = attempt(parsers[name])
+            best_ms[name] = min(best_ms[name], ms)
+    # The page's declared language; newspaper4k alone reads the same markup when newsbeam failed.
+    declared = (readings["newsbeam"] or readings["newspaper4k alone"] or {}).get("language")
+    page["language"], page["group"] = declared, language_group(declared, gold["country"])
+    for name in SYSTEMS:
+        reading = readings[name]
+        page[name] = {
+            "failure": failures[name],
+            "parse_ms": best_ms[name],
+            "title": reading and reading["title"],
+            "authors": reading and reading["authors"],
+            "published_at": reading and reading["published_at"],
+            **score(reading, gold),
+        }
+    return page
+
+
+# ---------------------------------------------------------------- reporting
+
+ROWS = (
+    ("title exact", "title_exact", "share"),
+    ("date same day", "date_same_day", "share"),
+    ("authors F1", "authors_f1", "share"),
+    ("authors exact set", "authors_exact", "share"),
+    ("body 4-gram F1 mean", "body_f1", "share"),
+    ("parse ms median", "parse_ms", "median"),
+)
+
+
+def summarise(pages: list[dict], system: str, key: str, how: str) -> tuple[int, str]:
+    """(pages counted, formatted figure) for one cell; pages where the metric is None are skipped."""
+    values = [p[system][key] for p in pages if p[system][key] is not None]
+    if not values:
+        return 0, "–"
+    if how == "median":
+        return len(values), f"{statistics.median(values):.1f}"
+    return len(values), f"{100 * statistics.fmean(values):.1f} %"
+
+
+def markdown_table(pages: list[dict]) -> str:
+    lines = ["| metric | pages | " + " | ".join(SYSTEMS) + " |", "|---|---:|" + "---:|" * len(SYSTEMS)]
+    for label, key, how in ROWS:
+        cells = [summarise(pages, system, key, how) for system in SYSTEMS]
+        lines.append(f"| {label} | {cells[-1][0]} | " + " | ".join(figure for _, figure in cells) + " |")
+    return "\n".join(lines)
+
+
+def failure_counts(pages: list[dict], system: str) -> str:
+    counts = Counter(p[system]["failure"] for p in pages if p[system]["failure"])
+    return ", ".join(f"{kind} {n}" for kind, n in counts.most_common()) or "none"
+
+
+def report(pages: list[dict], seconds: float, repeats: int) -> str:
+    by_group = {g: [p for p in pages if p["group"] == g] for g in GROUPS}
+    out = [
+        f"# Fundus extraction quality: {len(pages)} pages, {seconds:.0f} s "
+        f"(parse ms: fastest of {repeats} per page, then the median over pages)",
+        "Pages per language group: " + ", ".join(f"{g} {len(by_group[g])}" for g in GROUPS),
+    ]
+    out += [f"Failed pages, {s}: {failure_counts(pages, s)}" for s in SYSTEMS]
+    out += ["", "## All pages", "", markdown_table(pages)]
+    for group in GROUPS:
+        if by_group[group]:
+            out += ["", f"## Language: {group} ({len(by_group[group])} pages)", "", markdown_table(by_group[group])]
+    return "\n".join(out)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help=f"The Fundus corpus folder. Default: {DEFAULT_CORPUS}")
+    parser.add_argument("--json", type=Path, default=None, metavar="FILE", help="Write every per-page result here.")
+    parser.add_argument("--repeats", type=int, default=3, metavar="N", help="Timed parses per page and system; the fastest counts. Default: 3")
+    parser.add_argument("--limit", type=int, default=None, metavar="N", help="Only the first N pages (a quick look).")
+    args = parser.parse_args(argv)
+    gold_file = args.corpus / "gold.jsonl"
+    if not gold_file.is_file():
+        print(f"eval_fundus: no corpus at {args.corpus} (no gold.jsonl); nothing to evaluate.")
+        return 0
+    # Before Beam is imported (by transforms): its import-time warnings say nothing about quality.
+    logging.basicConfig(level=logging.ERROR)
+    warnings.filterwarnings("ignore")  # dateutil's "tzname CEST ... not understood" on many pages
+    sys.path.insert(0, str(PROJECT_ROOT))
+    golds = [json.loads(line) for line in gold_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    started = time.perf_counter()
+    pages = [evaluate_page(args.corpus, gold, args.repeats) for gold in golds[: args.limit]]
+    print(report(pages, time.perf_counter() - started, args.repeats))
+    if args.json:
+        args.json.write_text(json.dumps(pages, default=str, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(f"\nPer-page results: {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
