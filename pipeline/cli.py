@@ -58,12 +58,21 @@ def _parser() -> argparse.ArgumentParser:
     from pipeline.options import NewsbeamOptions
 
     NewsbeamOptions._add_argparse_args(run)
-    run.add_argument("--show-query", action="store_true", help="After the summary, print the top 10 people named in the output.")
+    run.add_argument(
+        "--show-query",
+        action="store_true",
+        help="After the summary, print the top 10 people named in the output.",
+    )
 
     parse = commands.add_parser("parse", help="Parse one page as the pipeline would and print the article.")
     parse.add_argument("file", metavar="FILE", help="An HTML or plain-text file, or - for standard input.")
     parse.add_argument("--url", default=None, help="The page's URL (default: the file's file:// URI).")
-    parse.add_argument("--format", choices=("json", "text"), default="json", help="json: the article row; text: only its body.")
+    parse.add_argument(
+        "--format",
+        choices=("json", "text"),
+        default="json",
+        help="json: the article row; text: only its body.",
+    )
 
     query = commands.add_parser("query", help="Run SQL over the output with DuckDB; each table is a view.")
     query.add_argument("sql", metavar="SQL")
@@ -76,7 +85,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     verbose = "--verbose" in argv or "-v" in argv
     # Before Beam is imported: it logs import-time warnings users cannot act on.
-    logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(name)s: %(message)s"
+    )
     parser = _parser()
     args, rest = parser.parse_known_args(argv)
     try:
@@ -181,7 +192,7 @@ def command_run(args, beam_argv: list[str]) -> int:
     if args.show_query:
         print()
         print("Top 10 people named across the articles:")
-        print(f"  newsbeam query --output {output} \"{' '.join(EXAMPLE_QUERY.split())}\"")
+        print(f'  newsbeam query --output {output} "{" ".join(EXAMPLE_QUERY.split())}"')
         columns, rows = _query(output, EXAMPLE_QUERY)
         print(format_table(columns, rows))
     return EXIT_OK
@@ -196,7 +207,9 @@ def print_summary(row: dict, output: str, wall_seconds: float) -> None:
     print(f"  errors              {row['errors']:>8}")
     print(f"  accounted for       {accounted:>8}  (articles + duplicates + errors = inputs)")
     if row["extract_errors"]:
-        print(f"  extraction errors   {row['extract_errors']:>8}  (articles kept, an extraction failed: see errors)")
+        print(
+            f"  extraction errors   {row['extract_errors']:>8}  (articles kept, an extraction failed: see errors)"
+        )
     print(f"  {'table':<12}{'rows':>8}{'files':>8}")
     for table in row["tables"]:
         print(f"  {table['table']:<12}{table['rows']:>8}{table['files']:>8}")
@@ -270,7 +283,14 @@ def command_query(args) -> int:
         writer.writerow(columns)
         writer.writerows(rows)
     elif args.format == "json":
-        print(json.dumps([dict(zip(columns, r)) for r in rows], default=_json_default, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                [dict(zip(columns, r, strict=True)) for r in rows],
+                default=_json_default,
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         print(format_table(columns, rows))
     return EXIT_OK
@@ -280,14 +300,21 @@ def format_table(columns: list[str], rows: list[tuple], max_width: int = 60) -> 
     """A plain aligned text table, long values cut to ``max_width``."""
 
     def cell(value) -> str:
-        text = "" if value is None else (value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value))
+        text = (
+            ""
+            if value is None
+            else (value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value))
+        )
         text = " ".join(text.split())
         return text if len(text) <= max_width else text[: max_width - 1] + "…"
 
     cells = [[cell(v) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)), "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths)) for r in cells]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)),
+        "  ".join("-" * w for w in widths),
+    ]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
     lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(lines)
 

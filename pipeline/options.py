@@ -25,14 +25,51 @@ class NewsbeamOptions(PipelineOptions):
             help="What to read: a path, glob, folder or URL, optionally prefixed with its kind "
             "(rss:, html:, jsonl:, text:). Repeat for more. Default: the bundled samples.",
         )
-        parser.add_argument("--output", default="out", metavar="DIR", help="Folder the tables are written under (local, gs:// or s3://). Default: out")
-        parser.add_argument("--run_id", default=None, help="Id of this run. Default: UTC start time and a random suffix.")
-        parser.add_argument("--fetch_timeout", type=float, default=20.0, metavar="SECONDS", help="Timeout for one HTTP fetch. Default: 20")
-        parser.add_argument("--max_page_bytes", type=int, default=10_000_000, metavar="BYTES", help="Largest page or input file accepted. Default: 10000000")
-        parser.add_argument("--http_user_agent", default=USER_AGENT, help="User-Agent sent with every HTTP request.")
-        parser.add_argument("--spacy_model", default=DEFAULT_MODEL, help=f"spaCy model package for entities. Default: {DEFAULT_MODEL}")
-        parser.add_argument("--entity_batch_size", type=int, default=32, metavar="N", help="Articles per spaCy batch. Default: 32")
-        parser.add_argument("--shards_per_partition", type=int, default=1, metavar="N", help="Files per table partition per run; raise for big runs. Default: 1")
+        parser.add_argument(
+            "--output",
+            default="out",
+            metavar="DIR",
+            help="Folder the tables are written under (local, gs:// or s3://). Default: out",
+        )
+        parser.add_argument(
+            "--run_id", default=None, help="Id of this run. Default: UTC start time and a random suffix."
+        )
+        parser.add_argument(
+            "--fetch_timeout",
+            type=float,
+            default=20.0,
+            metavar="SECONDS",
+            help="Timeout for one HTTP fetch. Default: 20",
+        )
+        parser.add_argument(
+            "--max_page_bytes",
+            type=int,
+            default=10_000_000,
+            metavar="BYTES",
+            help="Largest page or input file accepted. Default: 10000000",
+        )
+        parser.add_argument(
+            "--http_user_agent", default=USER_AGENT, help="User-Agent sent with every HTTP request."
+        )
+        parser.add_argument(
+            "--spacy_model",
+            default=DEFAULT_MODEL,
+            help=f"spaCy model package for entities. Default: {DEFAULT_MODEL}",
+        )
+        parser.add_argument(
+            "--entity_batch_size",
+            type=int,
+            default=32,
+            metavar="N",
+            help="Articles per spaCy batch. Default: 32",
+        )
+        parser.add_argument(
+            "--shards_per_partition",
+            type=int,
+            default=1,
+            metavar="N",
+            help="Files per table partition per run; raise for big runs. Default: 1",
+        )
         parser.add_argument(
             "--max_unexpected_error_ratio",
             type=float,

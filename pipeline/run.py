@@ -62,10 +62,14 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext):
     records, read_errors = p | "ReadInputs" >> ReadInputs(
         opts.input or sample_inputs(), opts.fetch_timeout, opts.max_page_bytes, opts.http_user_agent, ratio
     )
-    pages, fetch_errors = records | "FetchPages" >> FetchPages(opts.fetch_timeout, opts.max_page_bytes, opts.http_user_agent, ratio)
+    pages, fetch_errors = records | "FetchPages" >> FetchPages(
+        opts.fetch_timeout, opts.max_page_bytes, opts.http_user_agent, ratio
+    )
     parsed, parse_errors = pages | "ParseArticles" >> ParseArticles(ratio)
     articles, duplicates = parsed | "Deduplicate" >> Deduplicate()
-    entities, extract_errors = articles | "ExtractEntities" >> ExtractEntities(opts.spacy_model, opts.entity_batch_size)
+    entities, extract_errors = articles | "ExtractEntities" >> ExtractEntities(
+        opts.spacy_model, opts.entity_batch_size
+    )
     errors = (read_errors, fetch_errors, parse_errors, extract_errors) | "AllErrors" >> beam.Flatten()
 
     counts = (

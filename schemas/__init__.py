@@ -59,9 +59,7 @@ class TableSpec:
         if value is None:
             return NULL_PARTITION
         if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-            raise SchemaMismatch(
-                f"{self.name}.{self.partition_key} must be a date or None, got {value!r}"
-            )
+            raise SchemaMismatch(f"{self.name}.{self.partition_key} must be a date or None, got {value!r}")
         return value.isoformat()
 
     def check_row(self, row: dict) -> None:

@@ -9,8 +9,15 @@ TABLE = TableSpec(
     version=1,
     description="One row per named-entity mention in an article's body text.",
     fields=(
-        field("article_id", pa.string(), "The article the mention is in (articles.article_id).", nullable=False),
-        field("mention_index", pa.int32(), "Position of the mention among the article's mentions, from 0.", nullable=False),
+        field(
+            "article_id", pa.string(), "The article the mention is in (articles.article_id).", nullable=False
+        ),
+        field(
+            "mention_index",
+            pa.int32(),
+            "Position of the mention among the article's mentions, from 0.",
+            nullable=False,
+        ),
         field("text", pa.string(), "The mention as written.", nullable=False),
         field("label", pa.string(), "spaCy label: PERSON, ORG, GPE, LOC, NORP, DATE, ...", nullable=False),
         field("start_char", pa.int32(), "Offset of the first character in articles.text.", nullable=False),

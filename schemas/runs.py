@@ -21,17 +21,45 @@ TABLE = TableSpec(
     version=1,
     description="One row per completed run.",
     fields=(
-        field("run_id", pa.string(), "Run id: UTC start time and a random suffix, or --run_id.", nullable=False),
-        field("started_at", pa.timestamp("us", tz="UTC"), "When the pipeline was built, UTC.", nullable=False),
-        field("finished_at", pa.timestamp("us", tz="UTC"), "When the output was committed, UTC.", nullable=False),
-        field("inputs", pa.int64(), "Input records read: feed items, HTML files, JSONL lines, text files, unreadable inputs.", nullable=False),
+        field(
+            "run_id", pa.string(), "Run id: UTC start time and a random suffix, or --run_id.", nullable=False
+        ),
+        field(
+            "started_at", pa.timestamp("us", tz="UTC"), "When the pipeline was built, UTC.", nullable=False
+        ),
+        field(
+            "finished_at", pa.timestamp("us", tz="UTC"), "When the output was committed, UTC.", nullable=False
+        ),
+        field(
+            "inputs",
+            pa.int64(),
+            "Input records read: feed items, HTML files, JSONL lines, text files, unreadable inputs.",
+            nullable=False,
+        ),
         field("articles", pa.int64(), "Rows written to articles.", nullable=False),
         field("duplicates", pa.int64(), "Rows written to duplicates.", nullable=False),
-        field("errors", pa.int64(), "Rows written to errors for input records (stages read, fetch, parse).", nullable=False),
-        field("extract_errors", pa.int64(), "Rows written to errors by extraction (the article itself was kept).", nullable=False),
-        field("tables", pa.list_(TABLE_COUNT), "Rows and files written per table by this run.", nullable=False),
+        field(
+            "errors",
+            pa.int64(),
+            "Rows written to errors for input records (stages read, fetch, parse).",
+            nullable=False,
+        ),
+        field(
+            "extract_errors",
+            pa.int64(),
+            "Rows written to errors by extraction (the article itself was kept).",
+            nullable=False,
+        ),
+        field(
+            "tables", pa.list_(TABLE_COUNT), "Rows and files written per table by this run.", nullable=False
+        ),
         field("options", pa.string(), "The run's options as JSON.", nullable=False),
-        field("versions", pa.list_(PACKAGE_VERSION), "Versions of newsbeam and its main packages.", nullable=False),
+        field(
+            "versions",
+            pa.list_(PACKAGE_VERSION),
+            "Versions of newsbeam and its main packages.",
+            nullable=False,
+        ),
     ),
     partition_key="run_date",
     partition_description="UTC day the run started.",

@@ -37,7 +37,15 @@ class Routes:
         self.routes: dict[str, tuple[int, dict, bytes, float]] = {}
         self.hits: list[str] = []
 
-    def add(self, path: str, body: bytes | str, status: int = 200, content_type: str = "text/html; charset=utf-8", delay: float = 0.0, headers: dict | None = None):
+    def add(
+        self,
+        path: str,
+        body: bytes | str,
+        status: int = 200,
+        content_type: str = "text/html; charset=utf-8",
+        delay: float = 0.0,
+        headers: dict | None = None,
+    ):
         data = body.encode("utf-8") if isinstance(body, str) else body
         self.routes[path] = (status, {"Content-Type": content_type, **(headers or {})}, data, delay)
 
@@ -50,7 +58,9 @@ def http_server():
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - http.server's naming
             routes.hits.append(self.path)
-            status, headers, body, delay = routes.routes.get(self.path.split("?")[0], (404, {"Content-Type": "text/plain"}, b"not found", 0.0))
+            status, headers, body, delay = routes.routes.get(
+                self.path.split("?")[0], (404, {"Content-Type": "text/plain"}, b"not found", 0.0)
+            )
             if delay:
                 time.sleep(delay)
             try:

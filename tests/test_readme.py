@@ -30,7 +30,20 @@ def test_every_run_option_is_documented():
                 assert f"`{flag}" in README, f"README does not document {flag}"
 
 
-@pytest.mark.parametrize("text", ["make run", "make test", "newsbeam run", "newsbeam parse", "newsbeam query",
-                                  "DuckDB", "Polars", "Spark", "Dataflow", "cron"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "make run",
+        "make test",
+        "newsbeam run",
+        "newsbeam parse",
+        "newsbeam query",
+        "DuckDB",
+        "Polars",
+        "Spark",
+        "Dataflow",
+        "cron",
+    ],
+)
 def test_readme_covers(text):
     assert text in README

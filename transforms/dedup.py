@@ -7,7 +7,6 @@ in ``duplicates``. Text and near-duplicate detection come in a later issue.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -40,9 +39,13 @@ def normalise_url(url: str) -> str:
         port = None
     netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     query = [
-        (k, v) for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMS.match(k)
+        (k, v)
+        for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+        if not TRACKING_PARAMS.match(k)
     ]
-    rebuilt = urllib.parse.urlunsplit((scheme, netloc, parts.path or ("/" if netloc else ""), urllib.parse.urlencode(query), ""))
+    rebuilt = urllib.parse.urlunsplit(
+        (scheme, netloc, parts.path or ("/" if netloc else ""), urllib.parse.urlencode(query), "")
+    )
     return canonicalize_url(rebuilt, keep_fragments=False)
 
 
@@ -73,7 +76,12 @@ def article_id(canonical_url: str) -> str:
 def with_ids(article: dict) -> dict:
     """An article row with canonical_url, article_id and source_domain set."""
     canonical = choose_canonical(article["url"], article["canonical_url"])
-    return {**article, "canonical_url": canonical, "article_id": article_id(canonical), "source_domain": site_of(canonical)}
+    return {
+        **article,
+        "canonical_url": canonical,
+        "article_id": article_id(canonical),
+        "source_domain": site_of(canonical),
+    }
 
 
 _FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
@@ -82,7 +90,12 @@ _FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
 def survivor_order(article: dict):
     """Which copy is kept: earliest published (unknown dates last), then longest body, then
     smallest input reference. A total order, so every run and runner keeps the same one."""
-    return (article["published_at"] or _FAR_FUTURE, -len(article["text"]), article["input_ref"], article["url"])
+    return (
+        article["published_at"] or _FAR_FUTURE,
+        -len(article["text"]),
+        article["input_ref"],
+        article["url"],
+    )
 
 
 def duplicate_row(dropped: dict, kept: dict, reason: str, similarity: float) -> dict:

@@ -6,7 +6,6 @@ articles whose language is English or unknown. Every mention is a row in ``entit
 
 from __future__ import annotations
 
-from typing import Iterable
 
 import apache_beam as beam
 
@@ -74,7 +73,9 @@ class ExtractEntitiesFn(beam.DoFn):
             except Exception as exc:  # noqa: BLE001 - becomes an errors row, the article stays
                 yield beam.pvalue.TaggedOutput(
                     ERRORS,
-                    error_row("extract", "ner_failed", f"spaCy failed: {exc!r}", input_ref, article_id=article_id),
+                    error_row(
+                        "extract", "ner_failed", f"spaCy failed: {exc!r}", input_ref, article_id=article_id
+                    ),
                 )
 
 
@@ -94,7 +95,8 @@ class ExtractEntities(beam.PTransform):
         results = (
             articles
             | "InModelLanguage" >> beam.Filter(wants_entities)
-            | "ToText" >> beam.Map(lambda a: (a["article_id"], a["published_date"], a["input_ref"], a["text"]))
+            | "ToText"
+            >> beam.Map(lambda a: (a["article_id"], a["published_date"], a["input_ref"], a["text"]))
             | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self._batch_size)
             | "Ner" >> beam.ParDo(ExtractEntitiesFn(self._model_name)).with_outputs(ERRORS, main="entities")
         )

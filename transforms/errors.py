@@ -81,7 +81,9 @@ def unexpected_error_row(stage: str, element, exc_info, describe: Callable) -> d
     )
 
 
-def apply_with_errors(pcoll, label: str, fn: beam.DoFn, stage: str, describe: Callable, threshold: float, partial: bool = False):
+def apply_with_errors(
+    pcoll, label: str, fn: beam.DoFn, stage: str, describe: Callable, threshold: float, partial: bool = False
+):
     """Apply ``fn`` (which emits main output and ``ERRORS``) so that every failure is a row.
 
     Returns ``(main, errors)``. Unexpected exceptions go through Beam's dead letter and become

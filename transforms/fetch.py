@@ -61,7 +61,9 @@ def read_file(location: str, max_bytes: int) -> FetchedBody:
     return FetchedBody(location, data)
 
 
-def fetch_http(url: str, timeout: float, max_bytes: int, user_agent: str = USER_AGENT, session=None) -> FetchedBody:
+def fetch_http(
+    url: str, timeout: float, max_bytes: int, user_agent: str = USER_AGENT, session=None
+) -> FetchedBody:
     """GET a URL with a connect/read timeout and a cap on the body; non-2xx is an InputError."""
     import requests  # requests comes with newspaper4k; imported here to keep worker start light
 
@@ -77,7 +79,8 @@ def fetch_http(url: str, timeout: float, max_bytes: int, user_agent: str = USER_
     with response:
         if not 200 <= response.status_code < 300:
             raise InputError(
-                f"http_{response.status_code}", f"{url} answered HTTP {response.status_code} {response.reason}"
+                f"http_{response.status_code}",
+                f"{url} answered HTTP {response.status_code} {response.reason}",
             )
         chunks, size = [], 0
         try:
@@ -91,7 +94,9 @@ def fetch_http(url: str, timeout: float, max_bytes: int, user_agent: str = USER_
         return FetchedBody(response.url or url, b"".join(chunks), response.headers.get("Content-Type"))
 
 
-def fetch(location: str, timeout: float, max_bytes: int, user_agent: str = USER_AGENT, session=None) -> FetchedBody:
+def fetch(
+    location: str, timeout: float, max_bytes: int, user_agent: str = USER_AGENT, session=None
+) -> FetchedBody:
     """Fetch a URL or read a file, whichever the location is."""
     if is_http(location):
         return fetch_http(location, timeout, max_bytes, user_agent, session)
@@ -167,7 +172,9 @@ class FetchPageFn(beam.DoFn):
 class FetchPages(beam.PTransform):
     """Records → records that hold their page, plus an errors PCollection for pages not fetched."""
 
-    def __init__(self, timeout: float, max_bytes: int, user_agent: str = USER_AGENT, error_threshold: float = 1.0):
+    def __init__(
+        self, timeout: float, max_bytes: int, user_agent: str = USER_AGENT, error_threshold: float = 1.0
+    ):
         super().__init__()
         self._fn = FetchPageFn(timeout, max_bytes, user_agent)
         self._threshold = error_threshold

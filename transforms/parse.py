@@ -105,7 +105,20 @@ def parse_html(html: str, url: str) -> dict:
 
     article = Article(url, config=newspaper_config())
     article.download(input_html=html)
-    article.parse()
+    try:
+        article.parse()
+    except (ImportError, LookupError) as exc:
+        # newspaper4k segments some languages with optional packages (Hindi: indic-nlp-library)
+        # or nltk data (Korean: punkt_tab), which workers may not download at run time.
+        language = article.meta_lang or "this page's language"
+        first_line = next(
+            (line.strip() for line in str(exc).splitlines() if any(c.isalpha() for c in line)),
+            type(exc).__name__,
+        )
+        raise InputError(
+            "unsupported_language",
+            f"newspaper4k cannot segment {language} text without data we do not ship ({first_line})",
+        ) from exc
     return {
         "title": (article.title or "").strip() or None,
         "authors": [a.strip() for a in article.authors if a and a.strip()],
@@ -182,7 +195,9 @@ class ParseArticleFn(beam.DoFn):
         try:
             article = article_from_record(record)
         except InputError as exc:
-            yield beam.pvalue.TaggedOutput(ERRORS, error_row("parse", exc.kind, exc.message, record.input_ref, url=record.url))
+            yield beam.pvalue.TaggedOutput(
+                ERRORS, error_row("parse", exc.kind, exc.message, record.input_ref, url=record.url)
+            )
             return
         beam.metrics.Metrics.counter("newsbeam", "articles_parsed").inc()
         yield article

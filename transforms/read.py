@@ -27,10 +27,17 @@ from transforms.fetch import USER_AGENT, FetchedBody, decode_html, fetch, file_p
 KINDS = ("rss", "html", "jsonl", "text")
 
 _EXTENSIONS = {
-    ".rss": "rss", ".atom": "rss", ".xml": "rss", ".rdf": "rss",
-    ".html": "html", ".htm": "html", ".xhtml": "html",
-    ".jsonl": "jsonl", ".ndjson": "jsonl",
-    ".txt": "text", ".text": "text",
+    ".rss": "rss",
+    ".atom": "rss",
+    ".xml": "rss",
+    ".rdf": "rss",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".txt": "text",
+    ".text": "text",
 }
 
 
@@ -103,7 +110,10 @@ def is_glob(location: str) -> bool:
 
 def to_uri(location: str) -> str:
     """A URL for a location: http(s), gs:// etc. stay as they are; local paths become file:// URIs."""
-    if urllib.parse.urlsplit(location).scheme not in ("", "file") and len(urllib.parse.urlsplit(location).scheme) > 1:
+    if (
+        urllib.parse.urlsplit(location).scheme not in ("", "file")
+        and len(urllib.parse.urlsplit(location).scheme) > 1
+    ):
         return location
     if location.startswith("file:"):
         return location
@@ -120,8 +130,8 @@ def resolve_link(base: str, link: str) -> str:
     if scheme in ("http", "https", "file"):
         return urllib.parse.urljoin(base_uri, link)
     # urljoin only joins schemes it knows; gs:// and s3:// join like http://.
-    joined = urllib.parse.urljoin("http" + base_uri[len(scheme):], link)
-    return scheme + joined[len("http"):]
+    joined = urllib.parse.urljoin("http" + base_uri[len(scheme) :], link)
+    return scheme + joined[len("http") :]
 
 
 def expand_source(source: Source) -> list[Source]:
@@ -189,7 +199,9 @@ def records_from_feed(data: bytes, location: str) -> Iterator[Union[InputRecord,
             url=resolve_link(location, link),
             title=entry.get("title") or None,
             authors=authors,
-            published_at=dt.datetime.fromtimestamp(calendar.timegm(published), dt.timezone.utc) if published else None,
+            published_at=dt.datetime.fromtimestamp(calendar.timegm(published), dt.timezone.utc)
+            if published
+            else None,
             language=language,
             feed=location,
         )
@@ -212,7 +224,13 @@ def records_from_jsonl(lines: Iterable[bytes], location: str) -> Iterator[Union[
             continue
         html, text, url = obj.get("html"), obj.get("text"), obj.get("url")
         if not isinstance(html, str) and not isinstance(text, str):
-            yield error_row("read", "no_body", f"line {lineno} has neither an 'html' nor a 'text' string", ref, url=url if isinstance(url, str) else None)
+            yield error_row(
+                "read",
+                "no_body",
+                f"line {lineno} has neither an 'html' nor a 'text' string",
+                ref,
+                url=url if isinstance(url, str) else None,
+            )
             continue
         if url is not None and not isinstance(url, str):
             yield error_row("read", "invalid_record", f"line {lineno}: 'url' is not a string", ref)
@@ -235,7 +253,9 @@ def records_from_jsonl(lines: Iterable[bytes], location: str) -> Iterator[Union[
 
 def record_from_html(body: FetchedBody) -> InputRecord:
     """A local or fetched HTML page as one record."""
-    return InputRecord(input_ref=body.location, input_kind="html", url=to_uri(body.location), html=page_html(body))
+    return InputRecord(
+        input_ref=body.location, input_kind="html", url=to_uri(body.location), html=page_html(body)
+    )
 
 
 def record_from_text(body: FetchedBody) -> InputRecord:
@@ -273,10 +293,14 @@ class ExpandSpecFn(beam.DoFn):
         try:
             sources = expand_source(source)
         except Exception as exc:  # FileSystems raises BeamIOError and friends for bad patterns
-            yield beam.pvalue.TaggedOutput(ERRORS, error_row("read", "io_error", f"cannot list {spec}: {exc}", spec))
+            yield beam.pvalue.TaggedOutput(
+                ERRORS, error_row("read", "io_error", f"cannot list {spec}: {exc}", spec)
+            )
             return
         if not sources:
-            yield beam.pvalue.TaggedOutput(ERRORS, error_row("read", "not_found", f"{spec} matches no files", spec))
+            yield beam.pvalue.TaggedOutput(
+                ERRORS, error_row("read", "not_found", f"{spec} matches no files", spec)
+            )
         yield from sources
 
 
@@ -300,9 +324,15 @@ class ReadSourceFn(beam.DoFn):
         except InputError as exc:
             counter.inc()
             yield beam.pvalue.TaggedOutput(
-                ERRORS, error_row("read", exc.kind, exc.message, source.location, url=source.location if is_http(source.location) else None)
+                ERRORS,
+                error_row(
+                    "read",
+                    exc.kind,
+                    exc.message,
+                    source.location,
+                    url=source.location if is_http(source.location) else None,
+                ),
             )
-
 
     def _records(self, source: Source) -> Iterator[Union[InputRecord, dict]]:
         if not is_http(source.location) and (source.kind or kind_from_name(source.location)) == "jsonl":
@@ -327,7 +357,14 @@ def stream_lines(location: str) -> Iterator[bytes]:
 class ReadInputs(beam.PTransform):
     """SPECs → input records, plus an errors PCollection; each input record is in exactly one."""
 
-    def __init__(self, specs: list[str], timeout: float, max_bytes: int, user_agent: str = USER_AGENT, error_threshold: float = 1.0):
+    def __init__(
+        self,
+        specs: list[str],
+        timeout: float,
+        max_bytes: int,
+        user_agent: str = USER_AGENT,
+        error_threshold: float = 1.0,
+    ):
         super().__init__()
         self._specs = list(specs)
         self._timeout = timeout

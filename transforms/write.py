@@ -135,8 +135,12 @@ class WriteTable(beam.PTransform):
         return (
             rows
             | "Stamp" >> beam.Map(stamp, table, ctx)
-            | "KeyByPartition" >> beam.Map(
-                lambda r: ((f"{table.partition_key}={table.partition_value(r)}", shard_of(r, table, shards)), r)
+            | "KeyByPartition"
+            >> beam.Map(
+                lambda r: (
+                    (f"{table.partition_key}={table.partition_value(r)}", shard_of(r, table, shards)),
+                    r,
+                )
             )
             | "GroupByPartition" >> beam.GroupByKey()
             | "WriteFiles" >> beam.ParDo(WritePartitionFn(self._table_name, ctx))
@@ -185,7 +189,9 @@ def runs_row(ctx: RunContext, files: list, counts: dict, finished_at: dt.datetim
 
 def runs_file(ctx: RunContext) -> str:
     table = runs_schema.TABLE
-    return FileSystems.join(ctx.output, table.name, f"{table.partition_key}={ctx.run_date.isoformat()}", file_name(ctx.run_id, 0))
+    return FileSystems.join(
+        ctx.output, table.name, f"{table.partition_key}={ctx.run_date.isoformat()}", file_name(ctx.run_id, 0)
+    )
 
 
 def remove_staging(ctx: RunContext) -> None:

@@ -18,7 +18,19 @@ PAGE = SAMPLES / "pages" / "harbour-bridge-reopens.html"
 def output(tmp_path_factory):
     """A small real run on the bundled JSONL dump and stories."""
     out = tmp_path_factory.mktemp("out")
-    code = main(["run", "--input", str(SAMPLES / "dumps"), "--input", str(SAMPLES / "stories"), "--output", str(out), "--run_id", "cli-1"])
+    code = main(
+        [
+            "run",
+            "--input",
+            str(SAMPLES / "dumps"),
+            "--input",
+            str(SAMPLES / "stories"),
+            "--output",
+            str(out),
+            "--run_id",
+            "cli-1",
+        ]
+    )
     assert code == 0
     return out
 
@@ -51,7 +63,9 @@ def test_usage_errors_exit_2_with_one_sentence(argv, message, capsys, tmp_path):
 
 
 def test_argparse_usage_errors_exit_2():
-    done = subprocess.run([sys.executable, "-m", "pipeline", "frobnicate"], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline", "frobnicate"], cwd=ROOT, capture_output=True, text=True
+    )
     assert done.returncode == 2 and "invalid choice" in done.stderr
 
 
@@ -81,8 +95,13 @@ def test_parse_text_format_prints_only_the_body(capsys):
 
 
 def test_parse_reads_standard_input(seed_text):
-    done = subprocess.run([sys.executable, "-m", "pipeline", "parse", "-", "--format", "text"], input=seed_text,
-                          cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline", "parse", "-", "--format", "text"],
+        input=seed_text,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0
     assert "Vladimir Putin vowed" in done.stdout and "Akismet" not in done.stdout
 
@@ -97,16 +116,37 @@ def test_parse_of_a_page_without_text_fails_with_the_reason(tmp_path, capsys):
 def test_query_formats(output, capsys):
     sql = "SELECT kind, count(*) AS n FROM errors WHERE run_id = 'cli-1' GROUP BY kind ORDER BY kind"
     assert main(["query", "--output", str(output), sql, "--format", "csv"]) == 0
-    assert list(csv.reader(io.StringIO(capsys.readouterr().out))) == [["kind", "n"], ["invalid_json", "1"], ["no_body", "1"]]
+    assert list(csv.reader(io.StringIO(capsys.readouterr().out))) == [
+        ["kind", "n"],
+        ["invalid_json", "1"],
+        ["no_body", "1"],
+    ]
     assert main(["query", "--output", str(output), sql, "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out) == [{"kind": "invalid_json", "n": 1}, {"kind": "no_body", "n": 1}]
+    assert json.loads(capsys.readouterr().out) == [
+        {"kind": "invalid_json", "n": 1},
+        {"kind": "no_body", "n": 1},
+    ]
     assert main(["query", "--output", str(output), sql]) == 0
     table = capsys.readouterr().out.splitlines()
-    assert table[0].split() == ["kind", "n"] and table[2].split() == ["invalid_json", "1"] and table[-1] == "(2 rows)"
+    assert (
+        table[0].split() == ["kind", "n"]
+        and table[2].split() == ["invalid_json", "1"]
+        and table[-1] == "(2 rows)"
+    )
 
 
 def test_query_on_an_empty_output_has_every_table_as_an_empty_view(tmp_path, capsys):
-    assert main(["query", "--output", str(tmp_path), "SELECT (SELECT count(*) FROM articles) + (SELECT count(*) FROM runs) AS n"]) == 0
+    assert (
+        main(
+            [
+                "query",
+                "--output",
+                str(tmp_path),
+                "SELECT (SELECT count(*) FROM articles) + (SELECT count(*) FROM runs) AS n",
+            ]
+        )
+        == 0
+    )
     assert "0" in capsys.readouterr().out.splitlines()[2]
 
 

@@ -67,7 +67,17 @@ def run_output(tmp_path_factory):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     out = tmp_path_factory.mktemp("out")
     inputs = sample_inputs() + [f"{server.base}/feed.xml"] + (["text:" + str(SEED)] if SEED.exists() else [])
-    argv = [sys.executable, "-m", "pipeline", "run", "--output", str(out), "--run_id", "e2e-1", "--show-query"]
+    argv = [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "run",
+        "--output",
+        str(out),
+        "--run_id",
+        "e2e-1",
+        "--show-query",
+    ]
     for spec in inputs:
         argv += ["--input", spec]
     try:
@@ -91,16 +101,30 @@ def test_run_exits_zero_and_prints_the_summary_and_the_query(run_output):
 def test_every_input_record_is_in_exactly_one_table(run_output):
     out, _, base = run_output
     con = connect(str(out))
-    (run,) = con.execute("SELECT inputs, articles, duplicates, errors FROM runs WHERE run_id = 'e2e-1'").fetchall()
+    (run,) = con.execute(
+        "SELECT inputs, articles, duplicates, errors FROM runs WHERE run_id = 'e2e-1'"
+    ).fetchall()
     inputs, articles, duplicates, errors = run
     seed = 1 if SEED.exists() else 0
-    assert (inputs, articles, duplicates, errors) == (SAMPLE_INPUTS + 5 + seed, SAMPLE_ARTICLES + 2 + seed, SAMPLE_DUPLICATES + 1, SAMPLE_ERRORS + 2)
+    assert (inputs, articles, duplicates, errors) == (
+        SAMPLE_INPUTS + 5 + seed,
+        SAMPLE_ARTICLES + 2 + seed,
+        SAMPLE_DUPLICATES + 1,
+        SAMPLE_ERRORS + 2,
+    )
     assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == articles
     assert con.execute("SELECT count(*) FROM duplicates").fetchone()[0] == duplicates
-    assert con.execute("SELECT count(*) FROM errors WHERE stage IN ('read', 'fetch', 'parse')").fetchone()[0] == errors
-    refs = [r[0] for r in con.execute(
-        "SELECT input_ref FROM articles UNION ALL SELECT input_ref FROM duplicates "
-        "UNION ALL SELECT input_ref FROM errors WHERE stage <> 'extract'").fetchall()]
+    assert (
+        con.execute("SELECT count(*) FROM errors WHERE stage IN ('read', 'fetch', 'parse')").fetchone()[0]
+        == errors
+    )
+    refs = [
+        r[0]
+        for r in con.execute(
+            "SELECT input_ref FROM articles UNION ALL SELECT input_ref FROM duplicates "
+            "UNION ALL SELECT input_ref FROM errors WHERE stage <> 'extract'"
+        ).fetchall()
+    ]
     assert len(refs) == len(set(refs)) == inputs
     loopback = dict(con.execute("SELECT url, kind FROM errors WHERE url LIKE 'http://127.0.0.1%'").fetchall())
     assert loopback == {f"{base}/news/gone": "http_404", f"{base}/news/picture.png": "not_html"}
@@ -114,11 +138,16 @@ def test_types_and_partition_values_read_back_with_duckdb(run_output):
     assert types["authors"] == "VARCHAR[]" and types["word_count"] == "INTEGER"
     con.execute("SET TimeZone = 'UTC'")
     mismatched = con.execute(
-        "SELECT count(*) FROM articles WHERE published_date IS DISTINCT FROM CAST(published_at AS DATE)").fetchone()[0]
+        "SELECT count(*) FROM articles WHERE published_date IS DISTINCT FROM CAST(published_at AS DATE)"
+    ).fetchone()[0]
     assert mismatched == 0
-    assert con.execute("SELECT count(*) FROM articles WHERE published_date IS NULL").fetchone()[0] >= 1  # text stories
+    assert (
+        con.execute("SELECT count(*) FROM articles WHERE published_date IS NULL").fetchone()[0] >= 1
+    )  # text stories
     assert con.execute("SELECT count(DISTINCT article_id) = count(*) FROM articles").fetchone()[0]
-    orphans = con.execute("SELECT count(*) FROM entities WHERE article_id NOT IN (SELECT article_id FROM articles)").fetchone()[0]
+    orphans = con.execute(
+        "SELECT count(*) FROM entities WHERE article_id NOT IN (SELECT article_id FROM articles)"
+    ).fetchone()[0]
     assert orphans == 0
     dates = {r[0] for r in con.execute("SELECT DISTINCT run_date FROM errors").fetchall()}
     assert len(dates) == 1 and isinstance(dates.pop(), dt.date)
@@ -141,7 +170,8 @@ def test_seed_story_entities_in_the_output(run_output):
     con = connect(str(out))
     rows = con.execute(
         "SELECT e.text, e.label FROM entities e JOIN articles a USING (article_id) WHERE a.input_ref = ?",
-        [str(SEED)]).fetchall()
+        [str(SEED)],
+    ).fetchall()
     people = {t for t, label in rows if label == "PERSON"}
     places = {t for t, label in rows if label in ("GPE", "LOC")}
     assert {"Vladimir Putin", "David Cameron", "Francois Hollande"} <= people

@@ -7,44 +7,111 @@ import pytest
 
 from schemas import NULL_PARTITION, SchemaMismatch, all_tables
 
+
 def schema(*fields):
     """Fields as (name, type) for nullable columns, (name, type, False) for required ones."""
     return pa.schema([pa.field(*f) for f in fields])
 
 
 PINNED = {
-    "articles": (1, "published_date", schema(
-        ("article_id", pa.string(), False), ("url", pa.string(), False), ("canonical_url", pa.string(), False),
-        ("source_domain", pa.string()), ("title", pa.string()), ("authors", pa.list_(pa.string()), False),
-        ("published_at", pa.timestamp("us", tz="UTC")), ("language", pa.string()), ("text", pa.string(), False),
-        ("word_count", pa.int32(), False), ("top_image", pa.string()), ("input_kind", pa.string(), False),
-        ("input_ref", pa.string(), False), ("feed", pa.string()), ("run_id", pa.string(), False),
-        ("ingested_at", pa.timestamp("us", tz="UTC"), False),
-    )),
-    "entities": (1, "published_date", schema(
-        ("article_id", pa.string(), False), ("mention_index", pa.int32(), False), ("text", pa.string(), False),
-        ("label", pa.string(), False), ("start_char", pa.int32(), False), ("end_char", pa.int32(), False),
-        ("sentence_index", pa.int32(), False), ("model", pa.string(), False), ("run_id", pa.string(), False),
-    )),
-    "duplicates": (1, "run_date", schema(
-        ("article_id", pa.string(), False), ("url", pa.string(), False), ("input_ref", pa.string(), False),
-        ("duplicate_of", pa.string(), False), ("reason", pa.string(), False), ("similarity", pa.float32(), False),
-        ("run_id", pa.string(), False),
-    )),
-    "errors": (1, "run_date", schema(
-        ("input_ref", pa.string(), False), ("url", pa.string()), ("stage", pa.string(), False),
-        ("kind", pa.string(), False), ("message", pa.string(), False), ("article_id", pa.string()),
-        ("run_id", pa.string(), False),
-    )),
-    "runs": (1, "run_date", schema(
-        ("run_id", pa.string(), False), ("started_at", pa.timestamp("us", tz="UTC"), False),
-        ("finished_at", pa.timestamp("us", tz="UTC"), False), ("inputs", pa.int64(), False),
-        ("articles", pa.int64(), False), ("duplicates", pa.int64(), False), ("errors", pa.int64(), False),
-        ("extract_errors", pa.int64(), False),
-        ("tables", pa.list_(pa.struct([pa.field("table", pa.string(), False), pa.field("rows", pa.int64(), False), pa.field("files", pa.int64(), False)])), False),
-        ("options", pa.string(), False),
-        ("versions", pa.list_(pa.struct([pa.field("package", pa.string(), False), pa.field("version", pa.string())])), False),
-    )),
+    "articles": (
+        1,
+        "published_date",
+        schema(
+            ("article_id", pa.string(), False),
+            ("url", pa.string(), False),
+            ("canonical_url", pa.string(), False),
+            ("source_domain", pa.string()),
+            ("title", pa.string()),
+            ("authors", pa.list_(pa.string()), False),
+            ("published_at", pa.timestamp("us", tz="UTC")),
+            ("language", pa.string()),
+            ("text", pa.string(), False),
+            ("word_count", pa.int32(), False),
+            ("top_image", pa.string()),
+            ("input_kind", pa.string(), False),
+            ("input_ref", pa.string(), False),
+            ("feed", pa.string()),
+            ("run_id", pa.string(), False),
+            ("ingested_at", pa.timestamp("us", tz="UTC"), False),
+        ),
+    ),
+    "entities": (
+        1,
+        "published_date",
+        schema(
+            ("article_id", pa.string(), False),
+            ("mention_index", pa.int32(), False),
+            ("text", pa.string(), False),
+            ("label", pa.string(), False),
+            ("start_char", pa.int32(), False),
+            ("end_char", pa.int32(), False),
+            ("sentence_index", pa.int32(), False),
+            ("model", pa.string(), False),
+            ("run_id", pa.string(), False),
+        ),
+    ),
+    "duplicates": (
+        1,
+        "run_date",
+        schema(
+            ("article_id", pa.string(), False),
+            ("url", pa.string(), False),
+            ("input_ref", pa.string(), False),
+            ("duplicate_of", pa.string(), False),
+            ("reason", pa.string(), False),
+            ("similarity", pa.float32(), False),
+            ("run_id", pa.string(), False),
+        ),
+    ),
+    "errors": (
+        1,
+        "run_date",
+        schema(
+            ("input_ref", pa.string(), False),
+            ("url", pa.string()),
+            ("stage", pa.string(), False),
+            ("kind", pa.string(), False),
+            ("message", pa.string(), False),
+            ("article_id", pa.string()),
+            ("run_id", pa.string(), False),
+        ),
+    ),
+    "runs": (
+        1,
+        "run_date",
+        schema(
+            ("run_id", pa.string(), False),
+            ("started_at", pa.timestamp("us", tz="UTC"), False),
+            ("finished_at", pa.timestamp("us", tz="UTC"), False),
+            ("inputs", pa.int64(), False),
+            ("articles", pa.int64(), False),
+            ("duplicates", pa.int64(), False),
+            ("errors", pa.int64(), False),
+            ("extract_errors", pa.int64(), False),
+            (
+                "tables",
+                pa.list_(
+                    pa.struct(
+                        [
+                            pa.field("table", pa.string(), False),
+                            pa.field("rows", pa.int64(), False),
+                            pa.field("files", pa.int64(), False),
+                        ]
+                    )
+                ),
+                False,
+            ),
+            ("options", pa.string(), False),
+            (
+                "versions",
+                pa.list_(
+                    pa.struct([pa.field("package", pa.string(), False), pa.field("version", pa.string())])
+                ),
+                False,
+            ),
+        ),
+    ),
 }
 
 
@@ -59,7 +126,9 @@ def test_schema_is_pinned(name):
     assert table.version == version
     assert table.partition_key == partition_key
     assert table.schema.remove_metadata().equals(pinned), table.schema
-    assert [(f.name, f.type, f.nullable) for f in table.schema] == [(f.name, f.type, f.nullable) for f in pinned]
+    assert [(f.name, f.type, f.nullable) for f in table.schema] == [
+        (f.name, f.type, f.nullable) for f in pinned
+    ]
 
 
 @pytest.mark.parametrize("name", sorted(PINNED))
@@ -74,7 +143,16 @@ def test_every_field_is_described_and_the_version_is_in_the_metadata(name):
 
 
 def _error_row(**overrides):
-    row = {"input_ref": "x", "url": None, "stage": "read", "kind": "k", "message": "m", "article_id": None, "run_id": "r", "run_date": dt.date(2026, 1, 2)}
+    row = {
+        "input_ref": "x",
+        "url": None,
+        "stage": "read",
+        "kind": "k",
+        "message": "m",
+        "article_id": None,
+        "run_id": "r",
+        "run_date": dt.date(2026, 1, 2),
+    }
     row.update(overrides)
     return row
 

@@ -49,8 +49,15 @@ def test_article_id_is_deterministic_and_differs_by_url():
 
 
 def _article(url, input_ref, published=None, text="body", canonical=None):
-    return {"url": url, "canonical_url": canonical, "input_ref": input_ref, "text": text, "published_at": published,
-            "article_id": None, "source_domain": None}
+    return {
+        "url": url,
+        "canonical_url": canonical,
+        "input_ref": input_ref,
+        "text": text,
+        "published_at": published,
+        "article_id": None,
+        "source_domain": None,
+    }
 
 
 T1 = dt.datetime(2015, 11, 17, 9, tzinfo=dt.timezone.utc)
@@ -78,9 +85,24 @@ def test_deduplicate_keeps_one_per_url_whatever_the_order(order):
     kept_id = article_id("https://x.org/s")
     with TestPipeline() as p:
         kept, dups = p | beam.Create([copies[i] for i in order] + [other]) | Deduplicate()
-        assert_that(kept | beam.Map(lambda a: (a["input_ref"], a["article_id"], a["canonical_url"])),
-                    equal_to([("business.atom#item=2", kept_id, "https://x.org/s"),
-                              ("dump:2", article_id("https://x.org/t"), "https://x.org/t")]), label="kept")
-        assert_that(dups | beam.Map(lambda d: (d["input_ref"], d["url"], d["duplicate_of"], d["reason"], d["similarity"])),
-                    equal_to([("dump:1", "https://www.x.org/other", kept_id, "url", 1.0),
-                              ("world.rss#item=3", "https://x.org/s?utm_source=rss", kept_id, "url", 1.0)]), label="dups")
+        assert_that(
+            kept | beam.Map(lambda a: (a["input_ref"], a["article_id"], a["canonical_url"])),
+            equal_to(
+                [
+                    ("business.atom#item=2", kept_id, "https://x.org/s"),
+                    ("dump:2", article_id("https://x.org/t"), "https://x.org/t"),
+                ]
+            ),
+            label="kept",
+        )
+        assert_that(
+            dups
+            | beam.Map(lambda d: (d["input_ref"], d["url"], d["duplicate_of"], d["reason"], d["similarity"])),
+            equal_to(
+                [
+                    ("dump:1", "https://www.x.org/other", kept_id, "url", 1.0),
+                    ("world.rss#item=3", "https://x.org/s?utm_source=rss", kept_id, "url", 1.0),
+                ]
+            ),
+            label="dups",
+        )

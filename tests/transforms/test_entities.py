@@ -33,7 +33,7 @@ def test_seed_story_people_and_places(seed_rows):
 
 def test_offsets_point_into_the_body_and_sentences_increase(seed_rows):
     text, rows = seed_rows
-    assert rows and all(text[r["start_char"]:r["end_char"]] == r["text"] for r in rows)
+    assert rows and all(text[r["start_char"] : r["end_char"]] == r["text"] for r in rows)
     assert [r["mention_index"] for r in rows] == list(range(len(rows)))
     sentences = [r["sentence_index"] for r in rows]
     assert sentences == sorted(sentences) and sentences[-1] > 20
@@ -41,8 +41,13 @@ def test_offsets_point_into_the_body_and_sentences_increase(seed_rows):
 
 
 def _article(article_id, text, language):
-    return {"article_id": article_id, "published_date": dt.date(2015, 11, 17), "input_ref": article_id,
-            "text": text, "language": language}
+    return {
+        "article_id": article_id,
+        "published_date": dt.date(2015, 11, 17),
+        "input_ref": article_id,
+        "text": text,
+        "language": language,
+    }
 
 
 def test_extract_entities_runs_the_model_on_english_and_unknown_only():
@@ -55,14 +60,16 @@ def test_extract_entities_runs_the_model_on_english_and_unknown_only():
         entities, errors = p | beam.Create(articles) | ExtractEntities(batch_size=2)
         assert_that(
             entities | beam.Map(lambda r: (r["article_id"], r["text"], r["label"], r["published_date"])),
-            equal_to([
-                ("en", "Angela Merkel", "PERSON", dt.date(2015, 11, 17)),
-                ("en", "Emmanuel Macron", "PERSON", dt.date(2015, 11, 17)),
-                ("en", "Berlin", "GPE", dt.date(2015, 11, 17)),
-                ("en", "Monday", "DATE", dt.date(2015, 11, 17)),
-                ("unknown", "Barack Obama", "PERSON", dt.date(2015, 11, 17)),
-                ("unknown", "Kenya", "GPE", dt.date(2015, 11, 17)),
-            ]),
+            equal_to(
+                [
+                    ("en", "Angela Merkel", "PERSON", dt.date(2015, 11, 17)),
+                    ("en", "Emmanuel Macron", "PERSON", dt.date(2015, 11, 17)),
+                    ("en", "Berlin", "GPE", dt.date(2015, 11, 17)),
+                    ("en", "Monday", "DATE", dt.date(2015, 11, 17)),
+                    ("unknown", "Barack Obama", "PERSON", dt.date(2015, 11, 17)),
+                    ("unknown", "Kenya", "GPE", dt.date(2015, 11, 17)),
+                ]
+            ),
             label="entities",
         )
         assert_that(errors, equal_to([]), label="errors")

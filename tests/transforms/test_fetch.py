@@ -65,7 +65,12 @@ def test_binary_bytes_without_a_content_type_are_refused():
     "data, content_type",
     [
         ("<html><body><p>Grüße</p></body></html>".encode("cp1252"), "text/html; charset=windows-1252"),
-        ('<html><head><meta charset="iso-8859-1"></head><body><p>Grüße</p></body></html>'.encode("latin-1"), "text/html"),
+        (
+            '<html><head><meta charset="iso-8859-1"></head><body><p>Grüße</p></body></html>'.encode(
+                "latin-1"
+            ),
+            "text/html",
+        ),
         ("<html><body><p>Grüße</p></body></html>".encode("utf-8"), None),
     ],
 )
@@ -90,7 +95,13 @@ def test_fetch_pages_fills_html_and_routes_failures(http_server):
     held = InputRecord("dump:1", "jsonl", "https://a.org/x", text="Already here.")
     with TestPipeline() as p:
         pages, errors = p | beam.Create([ok, gone, held]) | FetchPages(timeout=5, max_bytes=100_000)
-        assert_that(pages | beam.Map(lambda r: (r.input_ref, "Grüße" in (r.html or r.text))),
-                    equal_to([("feed#0", True), ("dump:1", False)]), label="pages")
-        assert_that(errors | beam.Map(lambda e: (e["input_ref"], e["stage"], e["kind"], e["url"])),
-                    equal_to([("feed#1", "fetch", "http_404", f"{http_server.base}/gone")]), label="errors")
+        assert_that(
+            pages | beam.Map(lambda r: (r.input_ref, "Grüße" in (r.html or r.text))),
+            equal_to([("feed#0", True), ("dump:1", False)]),
+            label="pages",
+        )
+        assert_that(
+            errors | beam.Map(lambda e: (e["input_ref"], e["stage"], e["kind"], e["url"])),
+            equal_to([("feed#1", "fetch", "http_404", f"{http_server.base}/gone")]),
+            label="errors",
+        )

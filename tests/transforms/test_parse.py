@@ -23,7 +23,10 @@ FOOTER = "This site uses Akismet to reduce spam. Learn how your comment data is 
         ("One.\n\nCaption.\n\nCaption.\n\nTwo.", "One.\n\nCaption.\n\nTwo."),
         ("One.\n\nShare this:\n\nSubscribe to our daily newsletter\n\nTwo.", "One.\n\nTwo."),
         # A sentence of the story that only mentions subscribing stays.
-        ("Readers who subscribe to the paper's newsletter rose 4%.", "Readers who subscribe to the paper's newsletter rose 4%."),
+        (
+            "Readers who subscribe to the paper's newsletter rose 4%.",
+            "Readers who subscribe to the paper's newsletter rose 4%.",
+        ),
         ("  spaced   words \r\n\r\n\r\n next ", "spaced words\n\nnext"),
         ("", ""),
     ],
@@ -58,7 +61,9 @@ def test_seed_story_body_drops_the_comment_footer_and_the_repeated_caption(seed_
 
 def test_sample_page_fields():
     html = (SAMPLES / "pages" / "harbour-bridge-reopens.html").read_text(encoding="utf-8")
-    article = article_from_record(InputRecord("f#0", "rss", "file:///x/harbour-bridge-reopens.html?utm_source=rss", html=html, feed="f"))
+    article = article_from_record(
+        InputRecord("f#0", "rss", "file:///x/harbour-bridge-reopens.html?utm_source=rss", html=html, feed="f")
+    )
     assert article["title"].startswith("Bristol’s Saltmarsh Bridge reopens to traffic")
     assert article["authors"] == ["Fiona Caldwell"]
     assert article["published_at"] == dt.datetime(2026, 11, 20, 7, 30, tzinfo=dt.timezone.utc)
@@ -79,22 +84,34 @@ def test_published_at_is_converted_to_utc():
 
 def test_feed_hints_fill_what_the_page_lacks():
     html = "<html><body><article><p>" + "A sentence of the story. " * 40 + "</p></article></body></html>"
-    hints = InputRecord("f#1", "rss", "https://a.org/s", html=html, title="Feed title", authors=("Ann Lee",),
-                        published_at=dt.datetime(2015, 11, 17, 9, 0, tzinfo=dt.timezone.utc), language="en")
+    hints = InputRecord(
+        "f#1",
+        "rss",
+        "https://a.org/s",
+        html=html,
+        title="Feed title",
+        authors=("Ann Lee",),
+        published_at=dt.datetime(2015, 11, 17, 9, 0, tzinfo=dt.timezone.utc),
+        language="en",
+    )
     article = article_from_record(hints)
     assert (article["title"], article["authors"], article["language"]) == ("Feed title", ["Ann Lee"], "en")
     assert article["published_date"] == dt.date(2015, 11, 17)
 
 
 def test_a_given_title_keeps_a_short_first_line_in_the_body():
-    record = InputRecord("d:1", "jsonl", "https://a.org/1", text="Dateline\n\nThe story.", title="Given title")
+    record = InputRecord(
+        "d:1", "jsonl", "https://a.org/1", text="Dateline\n\nThe story.", title="Given title"
+    )
     article = article_from_record(record)
     assert (article["title"], article["text"]) == ("Given title", "Dateline\n\nThe story.")
 
 
 def test_a_page_without_text_is_an_input_error():
     with pytest.raises(InputError) as err:
-        article_from_record(InputRecord("p", "html", "https://a.org/p", html="<html><body><nav>Menu</nav></body></html>"))
+        article_from_record(
+            InputRecord("p", "html", "https://a.org/p", html="<html><body><nav>Menu</nav></body></html>")
+        )
     assert err.value.kind == "no_text"
 
 
@@ -103,7 +120,39 @@ def test_parse_articles_routes_failures():
     empty = InputRecord("dump:2", "jsonl", "https://a.org/2", text="   \n" + FOOTER)
     with TestPipeline() as p:
         articles, errors = p | beam.Create([good, empty]) | ParseArticles()
-        assert_that(articles | beam.Map(lambda a: (a["input_ref"], a["title"], a["text"])),
-                    equal_to([("dump:1", "Headline", "A body.")]), label="articles")
-        assert_that(errors | beam.Map(lambda e: (e["input_ref"], e["stage"], e["kind"])),
-                    equal_to([("dump:2", "parse", "no_text")]), label="errors")
+        assert_that(
+            articles | beam.Map(lambda a: (a["input_ref"], a["title"], a["text"])),
+            equal_to([("dump:1", "Headline", "A body.")]),
+            label="articles",
+        )
+        assert_that(
+            errors | beam.Map(lambda e: (e["input_ref"], e["stage"], e["kind"])),
+            equal_to([("dump:2", "parse", "no_text")]),
+            label="errors",
+        )
+
+
+def _page(lang, paragraphs):
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return f'<html lang="{lang}"><head><title>T</title></head><body><article>{body}</article></body></html>'
+
+
+def test_japanese_is_segmented_with_the_shipped_tokenizer():
+    html = _page("ja", ["気象庁によると、宮崎県で震度5弱の地震がありました。津波注意報が出ています。"] * 6)
+    article = article_from_record(InputRecord("p", "html", "https://a.jp/1", html=html))
+    assert article["language"] == "ja" and "気象庁" in article["text"]
+
+
+def test_a_language_that_needs_data_we_do_not_ship_is_a_named_error_not_a_download():
+    import nltk
+
+    try:
+        nltk.data.find("tokenizers/punkt_tab")
+        pytest.skip("this machine has nltk's punkt_tab data installed, so Korean parses")
+    except LookupError:
+        pass
+    html = _page("ko", ["윤석열 대통령이 비상계엄을 선포했다고 밝혔다. 국회는 즉시 해제를 요구했다."] * 6)
+    with pytest.raises(InputError) as err:
+        article_from_record(InputRecord("p", "html", "https://a.kr/1", html=html))
+    assert err.value.kind == "unsupported_language"
+    assert "ko" in err.value.message and "punkt" in err.value.message

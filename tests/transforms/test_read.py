@@ -53,8 +53,16 @@ def test_parse_spec(spec, expected):
 
 @pytest.mark.parametrize(
     "name, kind",
-    [("a/feed.rss", "rss"), ("a/feed.atom", "rss"), ("x.xml.gz", "rss"), ("p.HTML", "html"), ("d.jsonl.gz", "jsonl"),
-     ("s.txt", "text"), ("https://h/a/feed.xml?x=1", "rss"), ("noext", None)],
+    [
+        ("a/feed.rss", "rss"),
+        ("a/feed.atom", "rss"),
+        ("x.xml.gz", "rss"),
+        ("p.HTML", "html"),
+        ("d.jsonl.gz", "jsonl"),
+        ("s.txt", "text"),
+        ("https://h/a/feed.xml?x=1", "rss"),
+        ("noext", None),
+    ],
 )
 def test_kind_from_name(name, kind):
     assert kind_from_name(name) == kind
@@ -62,8 +70,14 @@ def test_kind_from_name(name, kind):
 
 @pytest.mark.parametrize(
     "data, kind",
-    [(b'<?xml version="1.0"?><rss>', "rss"), (b"\xef\xbb\xbf<feed xmlns=", "rss"), (b"<!DOCTYPE html><html>", "html"),
-     (b"  <html lang=en>", "html"), (b'{"url": 1}\n', "jsonl"), (b"Paris (Reuters) - France ...", "text")],
+    [
+        (b'<?xml version="1.0"?><rss>', "rss"),
+        (b"\xef\xbb\xbf<feed xmlns=", "rss"),
+        (b"<!DOCTYPE html><html>", "html"),
+        (b"  <html lang=en>", "html"),
+        (b'{"url": 1}\n', "jsonl"),
+        (b"Paris (Reuters) - France ...", "text"),
+    ],
 )
 def test_sniff_kind(data, kind):
     assert sniff_kind(data) == kind
@@ -90,7 +104,11 @@ def test_rss_items_become_records_and_an_item_without_link_an_error():
     assert first.title == "One" and first.authors == ("Ann Lee",) and first.language == "en"
     assert first.published_at == dt.datetime(2015, 11, 17, 9, 0, tzinfo=dt.timezone.utc)
     assert first.input_ref == "/srv/feeds/world.rss#item=0" and first.feed == "/srv/feeds/world.rss"
-    assert missing["stage"] == "read" and missing["kind"] == "no_link" and missing["input_ref"].endswith("#item=1")
+    assert (
+        missing["stage"] == "read"
+        and missing["kind"] == "no_link"
+        and missing["input_ref"].endswith("#item=1")
+    )
     assert second.url == "https://example.com/two" and second.published_at is None
 
 
@@ -135,7 +153,9 @@ def test_jsonl_lines_good_and_bad():
 def test_text_files_decode_and_binary_is_refused():
     record = record_from_text(FetchedBody("/s/story.txt", "Café story.\n".encode("utf-8")))
     assert record.text == "Café story.\n" and record.url == "file:///s/story.txt"
-    latin = record_from_text(FetchedBody("/s/old.txt", "Café au lait, a long enough story to detect.".encode("latin-1")))
+    latin = record_from_text(
+        FetchedBody("/s/old.txt", "Café au lait, a long enough story to detect.".encode("latin-1"))
+    )
     assert "Café" in latin.text
     with pytest.raises(InputError) as err:
         record_from_text(FetchedBody("/s/bin.txt", b"\x00\x01\x02binary"))
@@ -143,7 +163,9 @@ def test_text_files_decode_and_binary_is_refused():
 
 
 def test_kind_is_sniffed_when_the_name_says_nothing():
-    (record,) = records_from(FetchedBody("/x/page", b"<!doctype html><html><body><p>Hi</p></body></html>"), None)
+    (record,) = records_from(
+        FetchedBody("/x/page", b"<!doctype html><html><body><p>Hi</p></body></html>"), None
+    )
     assert record.input_kind == "html"
     (record,) = records_from(FetchedBody("/x/page.txt", b"<html>"), "text")  # a stated kind wins
     assert record.input_kind == "text"
@@ -153,27 +175,45 @@ def test_read_inputs_accounts_for_every_record(tmp_path):
     (tmp_path / "feeds").mkdir()
     (tmp_path / "feeds" / "world.rss").write_bytes(RSS)
     (tmp_path / "dump.jsonl").write_bytes(b'{"url": "https://a.org/1", "text": "Body."}\n{oops\n')
-    (tmp_path / "more.jsonl.gz").write_bytes(gzip.compress(b'{"url": "https://a.org/g1", "text": "B."}\n\n{"url": "https://a.org/g2", "html": "<p>x</p>"}'))
+    (tmp_path / "more.jsonl.gz").write_bytes(
+        gzip.compress(
+            b'{"url": "https://a.org/g1", "text": "B."}\n\n{"url": "https://a.org/g2", "html": "<p>x</p>"}'
+        )
+    )
     (tmp_path / "story.txt").write_text("Story.\n", encoding="utf-8")
     (tmp_path / "broken.rss").write_bytes(b"\x89PNG\x00\x00\x00")
-    specs = [str(tmp_path / "feeds"), str(tmp_path / "*.jsonl*"), "text:" + str(tmp_path / "story.txt"),
-             "rss:" + str(tmp_path / "broken.rss"), str(tmp_path / "missing-*.xml")]
+    specs = [
+        str(tmp_path / "feeds"),
+        str(tmp_path / "*.jsonl*"),
+        "text:" + str(tmp_path / "story.txt"),
+        "rss:" + str(tmp_path / "broken.rss"),
+        str(tmp_path / "missing-*.xml"),
+    ]
     with TestPipeline() as p:
         records, errors = p | ReadInputs(specs, timeout=5, max_bytes=1_000_000)
         assert_that(
             records | beam.Map(lambda r: (r.input_kind, r.url)),
-            equal_to([
-                ("rss", (tmp_path / "pages" / "one.html").as_uri() + "?utm_source=rss"),
-                ("rss", "https://example.com/two"),
-                ("jsonl", "https://a.org/1"),
-                ("jsonl", "https://a.org/g1"),
-                ("jsonl", "https://a.org/g2"),
-                ("text", (tmp_path / "story.txt").as_uri()),
-            ]),
+            equal_to(
+                [
+                    ("rss", (tmp_path / "pages" / "one.html").as_uri() + "?utm_source=rss"),
+                    ("rss", "https://example.com/two"),
+                    ("jsonl", "https://a.org/1"),
+                    ("jsonl", "https://a.org/g1"),
+                    ("jsonl", "https://a.org/g2"),
+                    ("text", (tmp_path / "story.txt").as_uri()),
+                ]
+            ),
             label="records",
         )
         assert_that(
             errors | beam.Map(lambda e: (e["stage"], e["kind"])),
-            equal_to([("read", "no_link"), ("read", "invalid_json"), ("read", "invalid_feed"), ("read", "not_found")]),
+            equal_to(
+                [
+                    ("read", "no_link"),
+                    ("read", "invalid_json"),
+                    ("read", "invalid_feed"),
+                    ("read", "not_found"),
+                ]
+            ),
             label="errors",
         )

@@ -18,12 +18,22 @@ STARTED = dt.datetime(2026, 11, 25, 6, 0, tzinfo=dt.timezone.utc)
 
 def _article(n, day):
     return {
-        "article_id": f"{n:032x}", "url": f"https://x.org/{n}", "canonical_url": f"https://x.org/{n}",
-        "source_domain": "x.org", "title": f"T{n}", "authors": ["A"],
+        "article_id": f"{n:032x}",
+        "url": f"https://x.org/{n}",
+        "canonical_url": f"https://x.org/{n}",
+        "source_domain": "x.org",
+        "title": f"T{n}",
+        "authors": ["A"],
         "published_at": dt.datetime(2015, 11, day, tzinfo=dt.timezone.utc) if day else None,
         "published_date": dt.date(2015, 11, day) if day else None,
-        "language": "en", "text": "body", "word_count": 1, "top_image": None, "input_kind": "text",
-        "input_ref": f"r{n}", "feed": None, "ingested_at": STARTED,
+        "language": "en",
+        "text": "body",
+        "word_count": 1,
+        "top_image": None,
+        "input_kind": "text",
+        "input_ref": f"r{n}",
+        "feed": None,
+        "ingested_at": STARTED,
     }
 
 
@@ -47,7 +57,12 @@ def _run(tmp_path, articles, errors, counts, shards=1):
 def test_tables_are_partitioned_and_committed_with_a_runs_row(tmp_path):
     articles = [_article(1, 17), _article(2, 17), _article(3, 18), _article(4, None)]
     errors = [error_row("fetch", "http_404", "gone", "feed#1")]
-    _run(tmp_path, articles, errors, {"inputs": 5, "articles": 4, "duplicates": 0, "input_errors": 1, "extract_errors": 0})
+    _run(
+        tmp_path,
+        articles,
+        errors,
+        {"inputs": 5, "articles": 4, "duplicates": 0, "input_errors": 1, "extract_errors": 0},
+    )
     assert _files(tmp_path) == [
         "articles/published_date=2015-11-17/part-run1-00000.parquet",
         "articles/published_date=2015-11-18/part-run1-00000.parquet",
@@ -64,7 +79,12 @@ def test_tables_are_partitioned_and_committed_with_a_runs_row(tmp_path):
     (run,) = pq.read_table(tmp_path / "runs/run_date=2026-11-25/part-run1-00000.parquet").to_pylist()
     assert (run["inputs"], run["articles"], run["errors"], run["duplicates"]) == (5, 4, 1, 0)
     assert {t["table"]: (t["rows"], t["files"]) for t in run["tables"]} == {
-        "articles": (4, 3), "entities": (0, 0), "duplicates": (0, 0), "errors": (1, 1), "runs": (1, 1)}
+        "articles": (4, 3),
+        "entities": (0, 0),
+        "duplicates": (0, 0),
+        "errors": (1, 1),
+        "runs": (1, 1),
+    }
     assert run["versions"] == [{"package": "newsbeam", "version": "0.1.0"}]
 
 
