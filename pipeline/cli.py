@@ -88,8 +88,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(name)s: %(message)s"
     )
+    if not verbose:
+        # Beam logs a failing bundle's traceback itself; without --verbose the one sentence we print is enough.
+        logging.getLogger("apache_beam").setLevel(logging.CRITICAL)
     parser = _parser()
     args, rest = parser.parse_known_args(argv)
+    rest = [a for a in rest if a not in ("--verbose", "-v")]  # global flags given after the subcommand
     try:
         if args.command != "run" and rest:
             raise UsageError(f"unrecognised arguments: {' '.join(rest)}")
@@ -183,6 +187,11 @@ def command_run(args, beam_argv: list[str]) -> int:
     if args.input:
         _check_inputs(args.input)
     output = args.output if "://" in args.output else os.path.abspath(args.output)
+    if "://" not in output:
+        try:
+            os.makedirs(output, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"cannot create output folder {output}: {exc.strerror}") from exc
     started = time.monotonic()
     outcome = run(_newsbeam_argv(args, output) + beam_argv)
     print_summary(outcome.runs_row, output, time.monotonic() - started)

@@ -159,3 +159,28 @@ def test_bad_sql_exits_1_with_duckdbs_sentence(output, capsys):
 def test_format_table_cuts_long_values():
     text = format_table(["a"], [("x" * 100,), (None,)], max_width=10)
     assert "xxxxxxxxx…" in text and text.endswith("(2 rows)")
+
+
+def test_a_worker_failure_is_one_sentence_and_publishes_nothing(tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = [
+        "run",
+        "--input",
+        str(SAMPLES / "stories"),
+        "--output",
+        str(out),
+        "--spacy_model",
+        "no_such_model",
+    ]
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    assert "run failed" in captured.err and "no_such_model" in captured.err
+    assert "Traceback" not in captured.err
+    assert [p.name for p in out.iterdir() if not p.name.startswith("_")] == []
+
+
+def test_an_output_folder_that_cannot_be_made_is_a_usage_error(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["run", "--input", str(SAMPLES / "stories"), "--output", str(blocker / "out")]) == 2
+    assert "cannot create output folder" in capsys.readouterr().err
