@@ -217,3 +217,27 @@ def test_read_inputs_accounts_for_every_record(tmp_path):
             ),
             label="errors",
         )
+
+
+def test_urls_are_fetched_and_sniffed(http_server):
+    http_server.add("/feed", RSS, content_type="application/rss+xml")
+    http_server.add("/page", "<!doctype html><html><body><p>Story.</p></body></html>")
+    specs = [f"{http_server.base}/feed", f"{http_server.base}/page", f"{http_server.base}/gone"]
+    with TestPipeline() as p:
+        records, errors = p | ReadInputs(specs, timeout=5, max_bytes=100_000)
+        assert_that(
+            records | beam.Map(lambda r: (r.input_kind, r.url)),
+            equal_to(
+                [
+                    ("rss", f"{http_server.base}/pages/one.html?utm_source=rss"),
+                    ("rss", "https://example.com/two"),
+                    ("html", f"{http_server.base}/page"),
+                ]
+            ),
+            label="records",
+        )
+        assert_that(
+            errors | beam.Map(lambda e: (e["input_ref"], e["kind"])),
+            equal_to([(f"{http_server.base}/feed#item=1", "no_link"), (f"{http_server.base}/gone", "http_404")]),
+            label="errors",
+        )
