@@ -94,6 +94,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser = _parser()
     args, rest = parser.parse_known_args(argv)
     rest = [a for a in rest if a not in ("--verbose", "-v")]  # global flags given after the subcommand
+    args.verbose = verbose
     try:
         if args.command != "run" and rest:
             raise UsageError(f"unrecognised arguments: {' '.join(rest)}")
@@ -192,6 +193,9 @@ def command_run(args, beam_argv: list[str]) -> int:
             os.makedirs(output, exist_ok=True)
         except OSError as exc:
             raise UsageError(f"cannot create output folder {output}: {exc.strerror}") from exc
+    if not args.verbose and not any(a.startswith("--default_sdk_harness_log_level") for a in beam_argv):
+        # SDK worker processes (multi_processing, portable runners) log at INFO unless told otherwise.
+        beam_argv = beam_argv + ["--default_sdk_harness_log_level=ERROR"]
     started = time.monotonic()
     outcome = run(_newsbeam_argv(args, output) + beam_argv)
     print_summary(outcome.runs_row, output, time.monotonic() - started)

@@ -15,7 +15,7 @@ from typing import Optional
 import apache_beam as beam
 
 from transforms.errors import ERRORS, InputError, apply_with_errors, error_row
-from transforms.read import InputRecord
+from transforms.read import InputRecord, to_utc
 
 # Whole lines that are page furniture, not story: comment widgets, newsletter and share blocks.
 # Kept short and anchored so a sentence of the story that merely mentions "subscribe" stays.
@@ -86,15 +86,6 @@ def split_headline(text: str) -> tuple[Optional[str], str]:
     ):
         return first, rest
     return None, stripped
-
-
-def to_utc(value) -> Optional[dt.datetime]:
-    """A datetime as aware UTC (naive ones are taken as UTC), or None."""
-    if not isinstance(value, dt.datetime):
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc)
 
 
 def parse_html(html: str, url: str) -> dict:

@@ -110,12 +110,8 @@ def is_glob(location: str) -> bool:
 
 def to_uri(location: str) -> str:
     """A URL for a location: http(s), gs:// etc. stay as they are; local paths become file:// URIs."""
-    if (
-        urllib.parse.urlsplit(location).scheme not in ("", "file")
-        and len(urllib.parse.urlsplit(location).scheme) > 1
-    ):
-        return location
-    if location.startswith("file:"):
+    scheme = urllib.parse.urlsplit(location).scheme
+    if scheme == "file" or len(scheme) > 1:  # a one-letter scheme is a Windows drive
         return location
     return Path(os.path.abspath(location)).as_uri()
 
@@ -147,18 +143,19 @@ def expand_source(source: Source) -> list[Source]:
 
 
 def file_pattern(location: str) -> str:
-    """Local folders stand for the files in them."""
+    """A local folder stands for every file under it, subfolders included."""
     path = file_path(location)
     if not is_glob(path) and os.path.isdir(path):
-        return os.path.join(path, "*")
+        return os.path.join(path, "**")
     return path
 
 
 # ---------------------------------------------------------------- one input to records
 
 
-def _utc(value: Union[dt.datetime, None]) -> Optional[dt.datetime]:
-    if value is None:
+def to_utc(value) -> Optional[dt.datetime]:
+    """A datetime as aware UTC (naive ones are taken as UTC); anything else is None."""
+    if not isinstance(value, dt.datetime):
         return None
     if value.tzinfo is None:
         return value.replace(tzinfo=dt.timezone.utc)
@@ -172,7 +169,7 @@ def parse_date(value) -> Optional[dt.datetime]:
     from dateutil import parser as dateparser
 
     try:
-        return _utc(dateparser.parse(value))
+        return to_utc(dateparser.parse(value))
     except (ValueError, OverflowError):
         return None
 

@@ -241,3 +241,16 @@ def test_urls_are_fetched_and_sniffed(http_server):
             equal_to([(f"{http_server.base}/feed#item=1", "no_link"), (f"{http_server.base}/gone", "http_404")]),
             label="errors",
         )
+
+
+def test_a_folder_stands_for_every_file_under_it_but_hidden_ones(tmp_path):
+    from transforms.read import expand_source
+
+    (tmp_path / "sub").mkdir()
+    for name in ("a.rss", "sub/b.jsonl", ".hidden.txt"):
+        (tmp_path / name).write_text("x")
+    assert [s.location for s in expand_source(Source(str(tmp_path), "rss"))] == [
+        str(tmp_path / "a.rss"),
+        str(tmp_path / "sub" / "b.jsonl"),
+    ]
+    assert {s.kind for s in expand_source(Source(str(tmp_path), "rss"))} == {"rss"}
