@@ -58,6 +58,13 @@ def error_row(
     }
 
 
+def failed(
+    stage: str, exc: InputError, input_ref: str, url: Optional[str] = None
+) -> beam.pvalue.TaggedOutput:
+    """The errors output of a DoFn for an expected failure."""
+    return beam.pvalue.TaggedOutput(ERRORS, error_row(stage, exc.kind, exc.message, input_ref, url=url))
+
+
 def unexpected_error_row(stage: str, element, exc_info, describe: Callable) -> dict:
     """An errors row for an element that raised something no one expected.
 

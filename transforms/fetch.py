@@ -15,7 +15,7 @@ from typing import Optional
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.errors import ERRORS, InputError, apply_with_errors, error_row
+from transforms.errors import InputError, apply_with_errors, failed
 
 USER_AGENT = "newsbeam/0.1 (+https://github.com/newsbeam/newsbeam; news ingestion pipeline)"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -161,9 +161,7 @@ class FetchPageFn(beam.DoFn):
             body = fetch(record.url, self._timeout, self._max_bytes, self._user_agent, self._session)
             html = page_html(body)
         except InputError as exc:
-            yield beam.pvalue.TaggedOutput(
-                ERRORS, error_row("fetch", exc.kind, exc.message, record.input_ref, url=record.url)
-            )
+            yield failed("fetch", exc, record.input_ref, url=record.url)
             return
         beam.metrics.Metrics.counter("newsbeam", "pages_fetched").inc()
         yield dataclasses.replace(record, html=html)

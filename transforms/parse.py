@@ -14,7 +14,7 @@ from typing import Optional
 
 import apache_beam as beam
 
-from transforms.errors import ERRORS, InputError, apply_with_errors, error_row
+from transforms.errors import InputError, apply_with_errors, failed
 from transforms.read import InputRecord, to_utc
 
 # Whole lines that are page furniture, not story: comment widgets, newsletter and share blocks.
@@ -186,9 +186,7 @@ class ParseArticleFn(beam.DoFn):
         try:
             article = article_from_record(record)
         except InputError as exc:
-            yield beam.pvalue.TaggedOutput(
-                ERRORS, error_row("parse", exc.kind, exc.message, record.input_ref, url=record.url)
-            )
+            yield failed("parse", exc, record.input_ref, url=record.url)
             return
         beam.metrics.Metrics.counter("newsbeam", "articles_parsed").inc()
         yield article

@@ -21,7 +21,7 @@ from typing import Iterable, Iterator, Optional, Union
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.errors import ERRORS, InputError, apply_with_errors, error_row
+from transforms.errors import ERRORS, InputError, apply_with_errors, error_row, failed
 from transforms.fetch import USER_AGENT, FetchedBody, decode_html, fetch, file_path, is_http, page_html
 
 KINDS = ("rss", "html", "jsonl", "text")
@@ -290,14 +290,10 @@ class ExpandSpecFn(beam.DoFn):
         try:
             sources = expand_source(source)
         except Exception as exc:  # FileSystems raises BeamIOError and friends for bad patterns
-            yield beam.pvalue.TaggedOutput(
-                ERRORS, error_row("read", "io_error", f"cannot list {spec}: {exc}", spec)
-            )
+            yield failed("read", InputError("io_error", f"cannot list {spec}: {exc}"), spec)
             return
         if not sources:
-            yield beam.pvalue.TaggedOutput(
-                ERRORS, error_row("read", "not_found", f"{spec} matches no files", spec)
-            )
+            yield failed("read", InputError("not_found", f"{spec} matches no files"), spec)
         yield from sources
 
 
@@ -320,15 +316,8 @@ class ReadSourceFn(beam.DoFn):
                     yield item
         except InputError as exc:
             counter.inc()
-            yield beam.pvalue.TaggedOutput(
-                ERRORS,
-                error_row(
-                    "read",
-                    exc.kind,
-                    exc.message,
-                    source.location,
-                    url=source.location if is_http(source.location) else None,
-                ),
+            yield failed(
+                "read", exc, source.location, url=source.location if is_http(source.location) else None
             )
 
     def _records(self, source: Source) -> Iterator[Union[InputRecord, dict]]:
