@@ -236,7 +236,7 @@ def command_parse(args) -> int:
     from transforms.dedup import with_ids
     from transforms.errors import InputError
     from transforms.fetch import FetchedBody, page_html
-    from transforms.parse import article_from_record
+    from transforms.parse import article_from_record, quiet_parser_warnings
     from transforms.read import InputRecord, sniff_kind, to_uri
 
     if args.file == "-":
@@ -251,6 +251,7 @@ def command_parse(args) -> int:
         location = args.file
         url = args.url or to_uri(args.file)
     body = FetchedBody(location, data)
+    quiet_parser_warnings()
     try:
         if sniff_kind(data) == "text":
             text = data.decode("utf-8", errors="replace")

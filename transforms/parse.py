@@ -34,11 +34,18 @@ BOILERPLATE_LINES = re.compile(
 MAX_TITLE_LINE = 160
 
 
+def quiet_parser_warnings() -> None:
+    """Silence warnings newspaper4k's date parsing prints for every page with a zone name dateutil
+    does not know ("CEST"); they say nothing a user can act on. Process-wide and idempotent, so a
+    DoFn calls it in setup (``catch_warnings`` per call is not thread-safe)."""
+    from dateutil.parser import UnknownTimezoneWarning
+
+    warnings.filterwarnings("ignore", category=UnknownTimezoneWarning)
+
+
 def newspaper_config():
     """A newspaper4k Config that never touches the network and keeps no state across articles."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*nltk.*")
-        from newspaper import Config
+    from newspaper import Config
 
     config = Config()
     config.fetch_images = False  # else it downloads images to size the top image
@@ -90,9 +97,7 @@ def split_headline(text: str) -> tuple[Optional[str], str]:
 
 def parse_html(html: str, url: str) -> dict:
     """newspaper4k's reading of one page: title, authors, date, language, text, image, canonical."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*nltk.*")
-        from newspaper import Article
+    from newspaper import Article
 
     article = Article(url, config=newspaper_config())
     article.download(input_html=html)
@@ -181,6 +186,9 @@ def article_from_record(record: InputRecord, now: Optional[dt.datetime] = None) 
 
 class ParseArticleFn(beam.DoFn):
     """A record with its page → an article row, or an errors row saying why not."""
+
+    def setup(self):
+        quiet_parser_warnings()
 
     def process(self, record: InputRecord):
         try:

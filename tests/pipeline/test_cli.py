@@ -42,6 +42,15 @@ def test_run_summary_adds_up(output, capsys):
     assert code == 0
     assert "inputs read                2" in printed and "articles written           2" in printed
     assert "accounted for              2" in printed
+    # The same stories give the same ids on every run.
+    from pipeline.query import run_query
+
+    _, rows = run_query(
+        str(output),
+        "SELECT run_id, list_sort(list(article_id)) FROM articles WHERE input_kind = 'text' GROUP BY run_id",
+    )
+    ids = dict(rows)
+    assert ids["cli-1"] == ids["cli-2"] and len(ids["cli-2"]) == 2
 
 
 @pytest.mark.parametrize(

@@ -238,7 +238,9 @@ def test_urls_are_fetched_and_sniffed(http_server):
         )
         assert_that(
             errors | beam.Map(lambda e: (e["input_ref"], e["kind"])),
-            equal_to([(f"{http_server.base}/feed#item=1", "no_link"), (f"{http_server.base}/gone", "http_404")]),
+            equal_to(
+                [(f"{http_server.base}/feed#item=1", "no_link"), (f"{http_server.base}/gone", "http_404")]
+            ),
             label="errors",
         )
 
