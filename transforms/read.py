@@ -188,20 +188,34 @@ def records_from_feed(data: bytes, location: str) -> Iterator[Union[InputRecord,
         if not link:
             yield error_row("read", "no_link", f"feed item {index} has no link", ref)
             continue
-        published = entry.get("published_parsed") or entry.get("updated_parsed")
+        url = resolve_link(location, link)
+        if is_http(location) and not is_http(url):
+            # A feed from the web may only point at the web: never at this machine's files or buckets.
+            yield error_row(
+                "read", "unsafe_link", f"feed item {index} links to {url}, not an http(s) URL", ref
+            )
+            continue
         authors = tuple(a["name"] for a in entry.get("authors", []) if a.get("name"))
         yield InputRecord(
             input_ref=ref,
             input_kind="rss",
-            url=resolve_link(location, link),
+            url=url,
             title=entry.get("title") or None,
             authors=authors,
-            published_at=dt.datetime.fromtimestamp(calendar.timegm(published), dt.timezone.utc)
-            if published
-            else None,
+            published_at=feed_date(entry.get("published_parsed") or entry.get("updated_parsed")),
             language=language,
             feed=location,
         )
+
+
+def feed_date(parsed) -> Optional[dt.datetime]:
+    """feedparser's UTC struct_time as an aware datetime; None when absent or out of range."""
+    if not parsed:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(calendar.timegm(parsed), dt.timezone.utc)
+    except (OverflowError, ValueError, OSError):
+        return None
 
 
 def records_from_jsonl(lines: Iterable[bytes], location: str) -> Iterator[Union[InputRecord, dict]]:

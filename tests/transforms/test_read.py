@@ -112,6 +112,29 @@ def test_rss_items_become_records_and_an_item_without_link_an_error():
     assert second.url == "https://example.com/two" and second.published_at is None
 
 
+def test_a_web_feed_may_not_point_at_local_files():
+    feed = RSS.replace(b"https://example.com/two", b"file:///etc/passwd")
+    items = list(records_from_feed(feed, "https://evil.example/feed"))
+    assert [i["kind"] for i in items if isinstance(i, dict)] == ["no_link", "unsafe_link"]
+    assert [i.url for i in items if isinstance(i, InputRecord)] == [
+        "https://evil.example/pages/one.html?utm_source=rss"
+    ]
+    # A feed on this machine may point at files beside it.
+    local = list(records_from_feed(feed, "/srv/feeds/world.rss"))
+    assert [i["kind"] for i in local if isinstance(i, dict)] == ["no_link"]
+    assert len([i for i in local if isinstance(i, InputRecord)]) == 2
+
+
+def test_feed_dates_out_of_range_are_unknown():
+    from transforms.read import feed_date
+
+    assert feed_date(None) is None
+    assert feed_date((99999, 1, 1, 0, 0, 0, 0, 1, 0)) is None
+    assert feed_date((2015, 11, 17, 9, 0, 0, 1, 321, 0)) == dt.datetime(
+        2015, 11, 17, 9, 0, tzinfo=dt.timezone.utc
+    )
+
+
 def test_atom_entries_become_records():
     (entry,) = records_from_feed(ATOM, "https://h.org/atom")
     assert (entry.url, entry.title, entry.authors) == ("https://example.com/e", "E", ("Bo Chen",))
