@@ -250,6 +250,10 @@ def command_parse(args) -> int:
             data = handle.read()
         location = args.file
         url = args.url or to_uri(args.file)
+    if data[:2] == b"\x1f\x8b":  # a saved page.html.gz
+        import gzip
+
+        data = gzip.decompress(data)
     body = FetchedBody(location, data)
     quiet_parser_warnings()
     try:
