@@ -155,18 +155,17 @@ def test_query_formats(output, capsys):
 
 
 def test_query_on_an_empty_output_has_every_table_as_an_empty_view(tmp_path, capsys):
-    assert (
-        main(
-            [
-                "query",
-                "--output",
-                str(tmp_path),
-                "SELECT (SELECT count(*) FROM articles) + (SELECT count(*) FROM runs) AS n",
-            ]
-        )
-        == 0
+    sql = (
+        "SELECT (SELECT count(*) FROM articles) + (SELECT count(*) FROM entities) + (SELECT count(*) FROM runs)"
+        " + (SELECT count(*) FROM duplicates) + (SELECT count(*) FROM errors) AS n,"
+        " (SELECT typeof(published_date) FROM articles LIMIT 1) AS t"
     )
-    assert "0" in capsys.readouterr().out.splitlines()[2]
+    assert main(["query", "--output", str(tmp_path), sql, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [{"n": 0, "t": None}]
+    assert (
+        main(["query", "--output", str(tmp_path), "SELECT published_date, title, authors FROM articles"]) == 0
+    )
+    assert capsys.readouterr().out.splitlines()[0].split() == ["published_date", "title", "authors"]
 
 
 def test_bad_sql_exits_1_with_duckdbs_sentence(output, capsys):
