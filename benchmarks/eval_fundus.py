@@ -90,6 +90,12 @@ def body_f1(ours: str, gold: str) -> float:
     return f1(sum((mine & theirs).values()), sum(mine.values()), sum(theirs.values()))
 
 
+def gold_pages(corpus: Path) -> list[dict]:
+    """The corpus's gold records, one per page, in file order."""
+    lines = (corpus / "gold.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
 def gold_date(value: Optional[str]) -> Optional[dt.datetime]:
     if not value:
         return None
@@ -255,7 +261,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     logging.basicConfig(level=logging.ERROR)
     warnings.filterwarnings("ignore")  # dateutil's "tzname CEST ... not understood" on many pages
     sys.path.insert(0, str(PROJECT_ROOT))
-    golds = [json.loads(line) for line in gold_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    golds = gold_pages(args.corpus)
     started = time.perf_counter()
     pages = [evaluate_page(args.corpus, gold, args.repeats) for gold in golds[: args.limit]]
     print(report(pages, time.perf_counter() - started, args.repeats))
