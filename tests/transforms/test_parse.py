@@ -156,3 +156,18 @@ def test_a_language_that_needs_data_we_do_not_ship_is_a_named_error_not_a_downlo
         article_from_record(InputRecord("p", "html", "https://a.kr/1", html=html))
     assert err.value.kind == "unsupported_language"
     assert "ko" in err.value.message and "punkt" in err.value.message
+
+
+def test_parsing_never_touches_the_network(monkeypatch):
+    """newspaper4k would fetch images, meta refreshes and more unless told not to."""
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"parsing tried the network: {args!r}")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    html = (SAMPLES / "pages" / "harbour-bridge-reopens.html").read_text(encoding="utf-8")
+    html = html.replace("<head>", '<head><meta http-equiv="refresh" content="0; url=https://elsewhere.example/x">')
+    article = article_from_record(InputRecord("p", "html", "https://news.example.org/x", html=html))
+    assert article["top_image"] == "https://news.example.org/img/harbour-bridge-reopens.jpg"
