@@ -95,7 +95,7 @@ def write_parquet(path: str, table: TableSpec, rows) -> int:
                     writer.write_table(table.to_arrow(chunk))
                     count += len(chunk)
                     chunk = []
-            if chunk or count == 0:
+            if chunk:
                 writer.write_table(table.to_arrow(chunk))
                 count += len(chunk)
     return count
@@ -214,11 +214,11 @@ class CommitRunFn(beam.DoFn):
     def process(self, files: list, counts: dict):
         ctx = self._ctx
         check_accounting(counts)
-        for written in sorted(files, key=lambda f: f.final_path):
-            _mkdirs(written.final_path.rsplit("/", 1)[0])
-            if FileSystems.exists(written.final_path):  # a retried commit: already moved
-                continue
-            FileSystems.rename([written.staged_path], [written.final_path])
+        pending = [f for f in files if not FileSystems.exists(f.final_path)]  # a retried commit moved some
+        for folder in sorted({f.final_path.rsplit("/", 1)[0] for f in pending}):
+            _mkdirs(folder)
+        if pending:  # one batched rename: object stores move many files per request
+            FileSystems.rename([f.staged_path for f in pending], [f.final_path for f in pending])
         row = runs_row(ctx, files, counts, dt.datetime.now(dt.timezone.utc))
         staged = FileSystems.join(staging_dir(ctx.output, ctx.run_id), "runs.parquet")
         write_parquet(staged, runs_schema.TABLE, [row])
