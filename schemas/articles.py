@@ -6,7 +6,7 @@ from schemas import TableSpec, field
 
 TABLE = TableSpec(
     name="articles",
-    version=1,
+    version=2,
     description="One row per story kept after deduplication.",
     fields=(
         field(
@@ -37,6 +37,11 @@ TABLE = TableSpec(
         ),
         field("published_at", pa.timestamp("us", tz="UTC"), "Publication time in UTC; null when unknown."),
         field(
+            "published_offset",
+            pa.string(),
+            "UTC offset the page gave its date in, e.g. +02:00; null when it gave none.",
+        ),
+        field(
             "language",
             pa.string(),
             "ISO 639-1 code from the page's meta tags or the input; null when unknown.",
@@ -44,6 +49,26 @@ TABLE = TableSpec(
         field("text", pa.string(), "Body text, paragraphs separated by blank lines.", nullable=False),
         field("word_count", pa.int32(), "Whitespace-separated words in text.", nullable=False),
         field("top_image", pa.string(), "URL of the lead image; null when none."),
+        field(
+            "title_source",
+            pa.string(),
+            "Where the title came from: json-ld, meta:og:title, trafilatura, newspaper4k, html:h1, html:title, text:first-line or input:<kind>.",
+        ),
+        field(
+            "authors_source",
+            pa.string(),
+            "Where the authors came from: json-ld, meta:<name>, newspaper4k, trafilatura or input:<kind>.",
+        ),
+        field(
+            "published_source",
+            pa.string(),
+            "Where the date came from: json-ld, meta:<name>, html:time, newspaper4k, htmldate, trafilatura or input:<kind>.",
+        ),
+        field(
+            "text_source",
+            pa.string(),
+            "Which extractor gave the body: trafilatura, newspaper4k or text (a plain-text input).",
+        ),
         field(
             "input_kind",
             pa.string(),

@@ -202,3 +202,50 @@ def test_an_output_folder_that_cannot_be_made_is_a_usage_error(tmp_path, capsys)
     blocker.write_text("x")
     assert main(["run", "--input", str(SAMPLES / "stories"), "--output", str(blocker / "out")]) == 2
     assert "cannot create output folder" in capsys.readouterr().err
+
+
+def test_articles_files_of_schema_v1_and_v2_read_together(tmp_path, capsys):
+    """Version 2 added provenance columns; a folder holding both versions reads as one table."""
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from schemas.articles import TABLE
+
+    v1_columns = [f for f in TABLE.fields if not f.name.endswith("_source") and f.name != "published_offset"]
+    v1 = pa.schema(v1_columns, metadata={"newsbeam.schema_version": "1"})
+    row = {f.name: None for f in v1_columns}
+    row.update(
+        article_id="a" * 32,
+        url="u",
+        canonical_url="u",
+        authors=[],
+        text="old body",
+        word_count=2,
+        input_kind="html",
+        input_ref="r",
+        run_id="old",
+        ingested_at=dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc),
+    )
+    folder = tmp_path / "articles" / "published_date=2025-01-01"
+    folder.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist([row], schema=v1), folder / "part-old-00000.parquet")
+    new = {
+        **row,
+        "article_id": "b" * 32,
+        "run_id": "new",
+        "title_source": "json-ld",
+        "published_offset": "+02:00",
+        "authors_source": None,
+        "published_source": None,
+        "text_source": "trafilatura",
+        "published_date": None,
+    }
+    pq.write_table(TABLE.to_arrow([new]), folder / "part-new-00000.parquet")
+    sql = "SELECT run_id, title_source, published_offset FROM articles ORDER BY run_id"
+    assert main(["query", "--output", str(tmp_path), sql, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [
+        {"run_id": "new", "title_source": "json-ld", "published_offset": "+02:00"},
+        {"run_id": "old", "title_source": None, "published_offset": None},
+    ]

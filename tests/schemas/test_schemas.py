@@ -15,7 +15,7 @@ def schema(*fields):
 
 PINNED = {
     "articles": (
-        1,
+        2,
         "published_date",
         schema(
             ("article_id", pa.string(), False),
@@ -25,10 +25,15 @@ PINNED = {
             ("title", pa.string()),
             ("authors", pa.list_(pa.string()), False),
             ("published_at", pa.timestamp("us", tz="UTC")),
+            ("published_offset", pa.string()),
             ("language", pa.string()),
             ("text", pa.string(), False),
             ("word_count", pa.int32(), False),
             ("top_image", pa.string()),
+            ("title_source", pa.string()),
+            ("authors_source", pa.string()),
+            ("published_source", pa.string()),
+            ("text_source", pa.string()),
             ("input_kind", pa.string(), False),
             ("input_ref", pa.string(), False),
             ("feed", pa.string()),

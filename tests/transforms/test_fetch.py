@@ -78,6 +78,11 @@ def test_decode_uses_http_charset_then_meta_then_detection(data, content_type):
     assert "Grüße" in decode_html(FetchedBody("x", data, content_type))
 
 
+def test_valid_utf8_wins_over_a_wrong_declaration():
+    data = '<html><head><meta charset="iso-8859-1"></head><body><p>sanción</p></body></html>'.encode()
+    assert "sanción" in decode_html(FetchedBody("x", data, "text/html; charset=ISO-8859-1"))
+
+
 def test_files_read_through_filesystems(tmp_path):
     page = tmp_path / "p.html"
     page.write_text(PAGE, encoding="utf-8")

@@ -101,10 +101,17 @@ def test_feed_hints_fill_what_the_page_lacks():
 
 def test_a_given_title_keeps_a_short_first_line_in_the_body():
     record = InputRecord(
-        "d:1", "jsonl", "https://a.org/1", text="Dateline\n\nThe story.", title="Given title"
+        "d:1",
+        "jsonl",
+        "https://a.org/1",
+        text="Dateline\n\nThe story, long enough to be one, goes on.",
+        title="Given title",
     )
     article = article_from_record(record)
-    assert (article["title"], article["text"]) == ("Given title", "Dateline\n\nThe story.")
+    assert (article["title"], article["text"]) == (
+        "Given title",
+        "Dateline\n\nThe story, long enough to be one, goes on.",
+    )
 
 
 def test_a_page_without_text_is_an_input_error():
@@ -116,13 +123,19 @@ def test_a_page_without_text_is_an_input_error():
 
 
 def test_parse_articles_routes_failures():
-    good = InputRecord("dump:1", "jsonl", "https://a.org/1", text="Headline\n\nA body.", title=None)
+    good = InputRecord(
+        "dump:1",
+        "jsonl",
+        "https://a.org/1",
+        text="Headline\n\nA body that is long enough to count as one.",
+        title=None,
+    )
     empty = InputRecord("dump:2", "jsonl", "https://a.org/2", text="   \n" + FOOTER)
     with TestPipeline() as p:
         articles, errors = p | beam.Create([good, empty]) | ParseArticles()
         assert_that(
             articles | beam.Map(lambda a: (a["input_ref"], a["title"], a["text"])),
-            equal_to([("dump:1", "Headline", "A body.")]),
+            equal_to([("dump:1", "Headline", "A body that is long enough to count as one.")]),
             label="articles",
         )
         assert_that(
@@ -137,25 +150,45 @@ def _page(lang, paragraphs):
     return f'<html lang="{lang}"><head><title>T</title></head><body><article>{body}</article></body></html>'
 
 
-def test_japanese_is_segmented_with_the_shipped_tokenizer():
-    html = _page("ja", ["気象庁によると、宮崎県で震度5弱の地震がありました。津波注意報が出ています。"] * 6)
+JAPANESE = [
+    "気象庁によると、宮崎県で震度5弱の地震がありました。",
+    "高知県と宮崎県の沿岸に津波注意報が出ています。",
+    "気象庁は海岸に近づかないよう呼びかけています。",
+    "この地震による被害の情報は今のところ入っていません。",
+]
+KOREAN = [
+    "윤석열 대통령이 비상계엄을 선포했다고 밝혔다.",
+    "국회는 즉시 계엄 해제를 요구하는 결의안을 통과시켰다.",
+    "여야 지도부는 긴급 회의를 열고 대응 방안을 논의했다.",
+    "시민들은 국회 앞에 모여 계엄 철회를 촉구했다.",
+]
+
+
+def test_japanese_is_read(monkeypatch):
+    html = _page("ja", JAPANESE)
     article = article_from_record(InputRecord("p", "html", "https://a.jp/1", html=html))
-    assert article["language"] == "ja" and "気象庁" in article["text"]
+    assert article["language"] == "ja" and "津波注意報" in article["text"]
 
 
-def test_a_language_that_needs_data_we_do_not_ship_is_a_named_error_not_a_download():
-    import nltk
+def test_a_language_newspaper4k_cannot_segment_is_read_by_trafilatura_without_downloads(monkeypatch):
+    import socket
 
-    try:
-        nltk.data.find("tokenizers/punkt_tab")
-        pytest.skip("this machine has nltk's punkt_tab data installed, so Korean parses")
-    except LookupError:
-        pass
-    html = _page("ko", ["윤석열 대통령이 비상계엄을 선포했다고 밝혔다. 국회는 즉시 해제를 요구했다."] * 6)
-    with pytest.raises(InputError) as err:
-        article_from_record(InputRecord("p", "html", "https://a.kr/1", html=html))
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: pytest.fail("tried the network"))
+    html = _page("ko", KOREAN)
+    article = article_from_record(InputRecord("p", "html", "https://a.kr/1", html=html))
+    assert article["text_source"] == "trafilatura" and "비상계엄" in article["text"]
+    with pytest.raises(InputError) as err:  # newspaper4k alone cannot: it would need nltk data
+        from transforms.parse import read_with_newspaper
+
+        import nltk
+
+        try:
+            nltk.data.find("tokenizers/punkt_tab")
+            pytest.skip("this machine has nltk's punkt_tab data installed, so Korean parses")
+        except LookupError:
+            pass
+        read_with_newspaper(html, "https://a.kr/1")
     assert err.value.kind == "unsupported_language"
-    assert "ko" in err.value.message and "punkt" in err.value.message
 
 
 def test_parsing_never_touches_the_network(monkeypatch):
@@ -168,6 +201,8 @@ def test_parsing_never_touches_the_network(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     monkeypatch.setattr(socket.socket, "connect", refuse)
     html = (SAMPLES / "pages" / "harbour-bridge-reopens.html").read_text(encoding="utf-8")
-    html = html.replace("<head>", '<head><meta http-equiv="refresh" content="0; url=https://elsewhere.example/x">')
+    html = html.replace(
+        "<head>", '<head><meta http-equiv="refresh" content="0; url=https://elsewhere.example/x">'
+    )
     article = article_from_record(InputRecord("p", "html", "https://news.example.org/x", html=html))
     assert article["top_image"] == "https://news.example.org/img/harbour-bridge-reopens.jpg"

@@ -26,6 +26,11 @@ def _article(n, day):
         "authors": ["A"],
         "published_at": dt.datetime(2015, 11, day, tzinfo=dt.timezone.utc) if day else None,
         "published_date": dt.date(2015, 11, day) if day else None,
+        "published_offset": None,
+        "title_source": "json-ld",
+        "authors_source": "json-ld",
+        "published_source": "json-ld" if day else None,
+        "text_source": "trafilatura",
         "language": "en",
         "text": "body",
         "word_count": 1,
@@ -72,7 +77,7 @@ def test_tables_are_partitioned_and_committed_with_a_runs_row(tmp_path):
     ]  # no empty files for empty tables, no staging left behind
     meta = pq.read_metadata(tmp_path / "articles/published_date=2015-11-17/part-run1-00000.parquet")
     assert meta.row_group(0).column(0).compression == "ZSTD"
-    assert meta.schema.to_arrow_schema().metadata[b"newsbeam.schema_version"] == b"1"
+    assert meta.schema.to_arrow_schema().metadata[b"newsbeam.schema_version"] == b"2"
     table = ds.dataset(tmp_path / "articles", partitioning="hive").to_table()
     assert sorted(table.column("title").to_pylist()) == ["T1", "T2", "T3", "T4"]
     assert set(table.column("run_id").to_pylist()) == {"run1"}
