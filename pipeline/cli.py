@@ -73,6 +73,11 @@ def _parser() -> argparse.ArgumentParser:
         default="json",
         help="json: the article row; text: only its body.",
     )
+    parse.add_argument(
+        "--explain",
+        action="store_true",
+        help="Show field by field which source won and every candidate it was chosen from.",
+    )
 
     query = commands.add_parser("query", help="Run SQL over the output with DuckDB; each table is a view.")
     query.add_argument("sql", metavar="SQL")
@@ -262,14 +267,44 @@ def command_parse(args) -> int:
             record = InputRecord(location, "text", url, text=text)
         else:
             record = InputRecord(location, "html", url, html=page_html(body))
-        article = with_ids(article_from_record(record))
+        candidates: dict = {}
+        article = with_ids(article_from_record(record, explain=candidates))
     except InputError as exc:
         raise RuntimeError(f"{exc.kind}: {exc.message}") from exc
-    if args.format == "text":
+    if args.explain:
+        print(explain(article, candidates))
+    elif args.format == "text":
         print(article["text"])
     else:
         print(json.dumps(article, default=_json_default, ensure_ascii=False, indent=2))
     return EXIT_OK
+
+
+def explain(article: dict, candidates: dict) -> str:
+    """Field by field: the value kept, the source it came from, and what else the page offered."""
+
+    def show(value) -> str:
+        text = json.dumps(value, default=_json_default, ensure_ascii=False)
+        return text if len(text) <= 100 else text[:99] + "…"
+
+    lines = []
+    for name, source_key in (
+        ("title", "title_source"),
+        ("published_at", "published_source"),
+        ("authors", "authors_source"),
+    ):
+        lines.append(f"{name:<13} {show(article[name])}")
+        lines.append(f"{'':<13} from {article[source_key] or '-'}")
+        for source, value in candidates.get(name, []):
+            if value:
+                lines.append(f"{'':<13}   {source}: {show(value)}")
+    lines.append(f"{'text':<13} {article['word_count']} words from {article['text_source'] or '-'}")
+    lines.append(
+        f"{'site names':<13} {', '.join(candidates.get('site_names', [])) or '-'}  (stripped from titles, dropped from authors)"
+    )
+    for name in ("published_offset", "language", "canonical_url", "top_image"):
+        lines.append(f"{name:<13} {show(article[name])}")
+    return "\n".join(lines)
 
 
 def _json_default(value):

@@ -29,11 +29,17 @@ def _fold(text: str) -> str:
     return "".join(c for c in text if c.isalnum())
 
 
+_SECOND_LEVEL = {"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or", "go", "gob", "nic"}
+
+
 def site_names(candidates: list[str], url: Optional[str]) -> set[str]:
     """The page's own names for its site: og:site_name, publisher, app name, and the host's name."""
     names = {_fold(c) for c in candidates if c and _fold(c)}
     host = (urllib.parse.urlsplit(url).hostname or "") if url else ""
     labels = [p for p in host.split(".") if p not in ("www", "m", "amp", "edition", "news")]
+    # chunichi.co.jp, news.com.au: the name sits before a second-level label such as co or com.
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL:
+        labels = labels[:-1]
     if len(labels) >= 2:
         names.add(_fold(labels[-2]))
         names.add(_fold(".".join(labels[-2:])))

@@ -265,7 +265,9 @@ def parse_text(text: str, find_headline: bool = True) -> dict:
     }
 
 
-def article_from_record(record: InputRecord, now: Optional[dt.datetime] = None) -> dict:
+def article_from_record(
+    record: InputRecord, now: Optional[dt.datetime] = None, explain: Optional[dict] = None
+) -> dict:
     """An input record (with its HTML or text) → an ``articles`` row without its ids.
 
     The page's own values win; the feed's or dump's hints fill what the page lacks. The ids
@@ -281,6 +283,8 @@ def article_from_record(record: InputRecord, now: Optional[dt.datetime] = None) 
     else:
         raise InputError("no_body", "the record holds neither HTML nor text")
     sources = dict(parsed["sources"])
+    if explain is not None:  # newsbeam parse --explain: every candidate each field was chosen from
+        explain.update(parsed.get("candidates", {}))
     title, authors, published = parsed["title"], parsed["authors"], parsed["published_at"]
     text = without_headline(clean_body(parsed["text"]), title)
     if len(text) < MIN_BODY_CHARS:
