@@ -177,7 +177,7 @@ def clean_authors(names: list[str], publisher_names: set[str]) -> list[str]:
     people: list[str] = []
     seen = set()
     for raw in names:
-        if not isinstance(raw, str):
+        if not isinstance(raw, str) or _is_url_like(raw):
             continue
         text = _EMAIL.sub(" ", raw)
         text = _HANDLE.sub(" ", text)

@@ -119,7 +119,8 @@ def json_ld_articles(tree) -> tuple[list[dict], dict]:
         document = _load_json_ld(script.text_content() or "")
         if document is not None:
             nodes.extend(_nodes(document))
-    by_id = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str)}
+    # Index the nodes that describe something, not the bare {"@id": ...} references to them.
+    by_id = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str) and len(n) > 1}
     articles = [n for n in nodes if _types(n) & ARTICLE_TYPES]
     articles.sort(key=lambda n: "newsarticle" not in "".join(_types(n)))  # stable: news types first
     return articles, by_id

@@ -1,0 +1,110 @@
+"""Field rules: site names off titles, dates never from the future, authors that are people."""
+
+import datetime as dt
+
+import pytest
+
+from transforms.fields import (
+    choose_published,
+    choose_title,
+    clean_authors,
+    site_names,
+    strip_site_name,
+    utc_offset,
+)
+
+REUTERS = site_names(["Reuters"], "https://www.reuters.com/world/x")
+
+
+@pytest.mark.parametrize(
+    "title, names, expected",
+    [
+        ("France strikes Raqqa | Reuters", REUTERS, "France strikes Raqqa"),
+        ("Reuters - France strikes Raqqa", REUTERS, "France strikes Raqqa"),
+        (
+            "Ukrainische Gegenoffensive: Ziele, Chancen | DW | 28.04.2023",
+            site_names(["DW.COM"], "https://www.dw.com/de/x"),
+            "Ukrainische Gegenoffensive: Ziele, Chancen",
+        ),
+        (
+            "Steigende US-Zinsen setzen Dax zu | Börsen-Zeitung",
+            site_names([], "https://www.boersen-zeitung.de/x"),
+            "Steigende US-Zinsen setzen Dax zu",
+        ),
+        (
+            "„Unermüdlicher Einsatz“ - Die Neue Südtiroler Tageszeitung",
+            site_names([], "https://www.tageszeitung.it/x"),
+            "„Unermüdlicher Einsatz“",
+        ),
+        # Not the site's name: a kicker or a subtitle stays.
+        (
+            "SVP-Sonderparteitag: Chiesa ruft zum Widerstand auf",
+            site_names(["Tages-Anzeiger"], "https://www.tagesanzeiger.ch/x"),
+            "SVP-Sonderparteitag: Chiesa ruft zum Widerstand auf",
+        ),
+        (
+            "Mayor - a profile | The Sample Gazette",
+            site_names(["The Sample Gazette"], None),
+            "Mayor - a profile",
+        ),
+        ("Reuters", REUTERS, "Reuters"),
+    ],
+)
+def test_strip_site_name(title, names, expected):
+    assert strip_site_name(title, names) == expected
+
+
+def test_choose_title_takes_the_first_source_with_a_title():
+    candidates = [("json-ld", None), ("meta:og:title", "Headline | Reuters"), ("newspaper4k", "Other")]
+    assert choose_title(candidates, REUTERS) == ("Headline", "meta:og:title")
+    assert choose_title([("json-ld", "  ")], REUTERS) == (None, None)
+
+
+CAPTURED = dt.datetime(2024, 5, 3, 18, 0, tzinfo=dt.timezone.utc)
+
+
+def test_a_date_in_the_future_of_the_capture_is_skipped():
+    candidates = [("json-ld", "2031-01-01T00:00:00Z"), ("meta:date", "2024-05-03T15:47:42+02:00")]
+    when, source = choose_published(candidates, CAPTURED)
+    assert source == "meta:date" and when == dt.datetime(2024, 5, 3, 13, 47, 42, tzinfo=dt.timezone.utc)
+    assert utc_offset(when) == "+02:00"
+
+
+@pytest.mark.parametrize(
+    "value, offset",
+    [
+        ("2024-05-03", None),
+        ("2024-05-03T10:00:00", None),
+        ("Fri, 03 May 2024 10:00:00 -0500", "-05:00"),
+        (dt.datetime(2024, 5, 3, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))), "+05:30"),
+    ],
+)
+def test_dates_keep_the_zone_they_were_given_in(value, offset):
+    when, _ = choose_published([("x", value)], CAPTURED)
+    assert utc_offset(when) == offset
+
+
+def test_unparseable_and_absurd_dates_are_skipped():
+    assert choose_published([("a", "yesterday-ish"), ("b", "0001-01-01"), ("c", None)], CAPTURED) == (
+        None,
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (["By Jane Doe and John Roe"], ["Jane Doe", "John Roe"]),
+        (["Birgit Baumann, Jan Michael Marchart"], ["Birgit Baumann", "Jan Michael Marchart"]),
+        (["Von Anna Fink und Max Muster"], ["Anna Fink", "Max Muster"]),
+        (["Jane Doe (dpa)"], ["Jane Doe"]),
+        (["jane.doe@paper.com", "Jane Doe", "@janedoe"], ["Jane Doe"]),
+        (["Staff Reporter"], []),
+        (["Reuters"], []),  # the publisher is not an author
+        (["Jane Doe", "jane doe"], ["Jane Doe"]),
+        (["渡辺洋介"], ["渡辺洋介"]),  # non-Latin names intact
+        (["https://paper.com/authors/jane"], []),
+    ],
+)
+def test_clean_authors(raw, expected):
+    assert clean_authors(raw, REUTERS) == expected
