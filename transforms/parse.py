@@ -82,12 +82,12 @@ def clean_body(text: str) -> str:
     return "\n\n".join(deduped)
 
 
-def without_headline(text: str, title: Optional[str]) -> str:
-    """The body without a first paragraph that only repeats the headline (trafilatura keeps it)."""
+def without_headline(text: str, *titles: Optional[str]) -> str:
+    """The body without a first paragraph that only repeats a headline (trafilatura keeps the h1)."""
     from transforms.fields import normalise_title
 
     first, _, rest = text.partition("\n\n")
-    if title and rest and normalise_title(first) == normalise_title(title):
+    if rest and normalise_title(first) in {normalise_title(t) for t in titles if t}:
         return rest
     return text
 
@@ -211,7 +211,8 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None) -> 
             break
 
     if other["text"].strip():
-        text, text_source = other["text"], "trafilatura"
+        text = without_headline(other["text"], *(value for _, value in titles))
+        text_source = "trafilatura"
     else:
         text, text_source = paper.get("text") or "", "newspaper4k" if paper.get("text") else None
     if newspaper is None and not text:

@@ -206,3 +206,51 @@ def test_parsing_never_touches_the_network(monkeypatch):
     )
     article = article_from_record(InputRecord("p", "html", "https://news.example.org/x", html=html))
     assert article["top_image"] == "https://news.example.org/img/harbour-bridge-reopens.jpg"
+
+
+STORY = "".join(
+    f"<p>{s}</p>"
+    for s in (
+        "The harbour authority said on Tuesday that the new lock gates would open in spring.",
+        "Engineers have worked through the winter to replace the hydraulic rams, it said.",
+        "Local businesses welcomed the news after two years of delays and rising costs.",
+        "The project is expected to cost 40 million pounds in total, officials said.",
+    )
+)
+
+
+def _news_page(head: str, byline: str = "") -> str:
+    return f"<html lang='en'><head>{head}</head><body><article><h1>Lock gates to open</h1>{byline}{STORY}</article></body></html>"
+
+
+def test_published_beats_last_updated_and_keeps_its_zone():
+    head = (
+        '<meta property="article:modified_time" content="2024-05-04T09:00:00+00:00">'
+        '<meta property="article:published_time" content="2024-05-03T10:00:00+02:00">'
+    )
+    article = article_from_record(InputRecord("p", "html", "https://port.example/a", html=_news_page(head)))
+    assert article["published_at"] == dt.datetime(2024, 5, 3, 8, 0, tzinfo=dt.timezone.utc)
+    assert (article["published_offset"], article["published_source"]) == (
+        "+02:00",
+        "meta:article:published_time",
+    )
+
+
+def test_a_future_date_is_not_taken_from_a_page():
+    head = '<meta property="article:published_time" content="2099-01-01T00:00:00Z">'
+    record = InputRecord("p", "html", "https://port.example/a", html=_news_page(head))
+    article = article_from_record(record, now=dt.datetime(2024, 5, 5, tzinfo=dt.timezone.utc))
+    assert article["published_at"] is None or article["published_at"].year < 2099
+
+
+def test_title_and_authors_carry_their_source():
+    head = (
+        '<meta property="og:title" content="Lock gates to open in spring | Port News">'
+        '<meta property="og:site_name" content="Port News"><meta name="author" content="By Ann Lee and Port News">'
+    )
+    article = article_from_record(
+        InputRecord("p", "html", "https://portnews.example/a", html=_news_page(head))
+    )
+    assert (article["title"], article["title_source"]) == ("Lock gates to open in spring", "meta:og:title")
+    assert (article["authors"], article["authors_source"]) == (["Ann Lee"], "meta:author")
+    assert article["text_source"] == "trafilatura" and article["text"].startswith("The harbour authority")
