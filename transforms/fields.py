@@ -159,11 +159,13 @@ def utc_offset(when: Optional[dt.datetime]) -> Optional[str]:
 
 _BY = re.compile(r"^\s*(?:by|von|par|por|di|da|de|af|av|door|przez|od)\s*[:\s]\s*", re.IGNORECASE)
 _ROLE = re.compile(
-    r"\b(?:staff(?:\s+(?:writer|reporter))?|reporter|correspondent|editor|redaktion|redakteur(?:in)?|"
+    r"\b(?:staff(?:\s+(?:writer|reporter))?|reporter|correspondent|editor|redaktion|redakteur(?:in)?|red|"
     r"autor(?:in)?|author|journalist(?:in)?|contributor|columnist|photographer|fotograf(?:in)?|"
-    r"news\s*desk|newsroom|agency|agencies)\b",
+    r"news\s*desk|newsroom|agency|agencies|agenturen|developer)\b",
     re.IGNORECASE,
 )
+#: "Capital Von Jemima Kelly", "Opinion by Jane Doe": the name follows the word.
+_INNER_BY = re.compile(r"^.*?\b(?:by|von|par|por)\s+(?=\S)", re.IGNORECASE)
 _SPLIT = re.compile(
     r"\s*(?:,|;|\s&\s|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bog\b|\bi\b|/|\|)\s*", re.IGNORECASE
 )
@@ -183,7 +185,7 @@ def clean_authors(names: list[str], publisher_names: set[str]) -> list[str]:
         text = _HANDLE.sub(" ", text)
         text = re.sub(r"\(.*?\)", " ", text)  # "(dpa)", "(Reuters)"
         for part in _SPLIT.split(_BY.sub("", text)):
-            part = _BY.sub("", part)
+            part = _INNER_BY.sub("", _BY.sub("", part))
             part = " ".join(part.split()).strip(" -–—:·|")
             if (
                 not part
