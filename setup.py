@@ -43,5 +43,5 @@ setup(
         "gcp": ["apache-beam[gcp]"],
         "aws": ["apache-beam[aws]"],
     },
-    entry_points={"console_scripts": ["newsbeam=pipeline.cli:main"]},
+    entry_points={"console_scripts": ["newsbeam=pipeline.cli:run_and_exit"]},
 )

@@ -1,7 +1,5 @@
 """``python -m pipeline`` is the ``newsbeam`` command."""
 
-import sys
+from pipeline.cli import run_and_exit
 
-from pipeline.cli import main
-
-sys.exit(main())
+run_and_exit()

@@ -1,7 +1,7 @@
 """Quality floor over the fundus corpus: a regression guard, not the figures (``make eval`` prints those).
 
-Floors sit a little under what newsbeam measured when they were set (title 68.2 %, date 93.8 %,
-authors F1 69.6 %, body token F1 87.4 %), so a change that makes extraction worse fails here.
+Floors sit a little under what newsbeam measured when they were set (title 84.5 %, date 98.4 %,
+authors F1 79.0 %, body token F1 95.3 %), so a change that makes extraction worse fails here.
 """
 
 import statistics
@@ -11,8 +11,8 @@ import pytest
 
 from benchmarks.eval_fundus import evaluate_page, gold_pages
 
-FLOORS = {"title_exact": 0.66, "date_same_day": 0.92, "authors_f1": 0.67, "body_token_f1": 0.85}
-EXPECTED_FAILURES = {"no_text", "unsupported_language"}
+FLOORS = {"title_exact": 0.82, "date_same_day": 0.96, "authors_f1": 0.76, "body_token_f1": 0.93}
+EXPECTED_FAILURES = {"no_text"}
 
 
 @pytest.fixture(scope="module")
@@ -29,4 +29,4 @@ def test_quality_floor(pages, metric):
 def test_every_page_is_an_article_or_a_named_expected_error(pages):
     failures = Counter(p["failure"] for p in pages if p["failure"])
     assert set(failures) <= EXPECTED_FAILURES, failures
-    assert sum(failures.values()) <= 12, failures
+    assert sum(failures.values()) <= 3, failures
