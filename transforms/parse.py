@@ -184,16 +184,13 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None) -> 
     paper = newspaper or {}
     names = fields.site_names([v for _, v in evidence.site_name] + [other["site_name"] or ""], url)
 
-    titles = evidence.title[:1] + [c for c in evidence.title if c[0] == "meta:og:title"]
+    titles = [c for c in evidence.title if c[0] in ("json-ld", "meta:og:title")]  # json-ld comes first
     titles += [("trafilatura", other["title"]), ("newspaper4k", paper.get("title")), ("html:h1", evidence.h1)]
     titles += [("html:title", evidence.html_title)]
     title, title_source = fields.choose_title(titles, names)
 
     not_after = not_after or dt.datetime.now(dt.timezone.utc)
-    dates = [c for c in evidence.published if c[0] == "json-ld"] + [
-        c for c in evidence.published if c[0] != "json-ld"
-    ]
-    dates += [("newspaper4k", paper.get("published_at"))]
+    dates = evidence.published + [("newspaper4k", paper.get("published_at"))]  # json-ld, meta, <time>
     published, published_source = fields.choose_published(dates, not_after)
     if published is None:
         published, published_source = fields.choose_published(
@@ -201,10 +198,8 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None) -> 
         )
 
     authors, authors_source = [], None
-    for source, names_found in evidence.authors + [
-        ("newspaper4k", paper.get("authors")),
-        ("trafilatura", other["authors"]),
-    ]:
+    bylines = evidence.authors + [("newspaper4k", paper.get("authors")), ("trafilatura", other["authors"])]
+    for source, names_found in bylines:
         cleaned = fields.clean_authors(names_found or [], names)
         if cleaned:
             authors, authors_source = cleaned, source
@@ -234,7 +229,7 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None) -> 
         "candidates": {
             "title": titles,
             "published_at": dates,
-            "authors": evidence.authors,
+            "authors": bylines,
             "site_names": sorted(names),
         },
     }
