@@ -192,3 +192,18 @@ def test_nothing_else_is_left_in_the_output(run_output):
     out, _, _ = run_output
     assert sorted(p.name for p in out.iterdir()) == ["articles", "duplicates", "entities", "errors", "runs"]
     assert duckdb.connect().execute(f"SELECT count(*) FROM glob('{out}/**/*.parquet')").fetchone()[0] >= 5
+
+
+def test_every_html_article_says_where_its_fields_came_from(run_output):
+    out, _, _ = run_output
+    con = connect(str(out))
+    rows = con.execute(
+        "SELECT title_source, published_source, authors_source, text_source, published_offset FROM articles "
+        "WHERE input_kind IN ('rss', 'html') ORDER BY input_ref"
+    ).fetchall()
+    assert rows and all(row[:4] == ("json-ld", "json-ld", "json-ld", "trafilatura") for row in rows), rows
+    assert {row[4] for row in rows} >= {"+00:00", "-05:00"}  # the samples' own zones, kept
+    (text_source,) = con.execute(
+        "SELECT DISTINCT text_source FROM articles WHERE input_kind = 'text'"
+    ).fetchone()
+    assert text_source == "text"
