@@ -177,7 +177,10 @@ def _newsbeam_argv(args, output: str) -> list[str]:
         if not action.option_strings or action.dest == "help":
             continue
         value = output if action.dest == "output" else getattr(args, action.dest)
-        if value is None:
+        if value is None or value is False:
+            continue
+        if value is True:  # a store_true flag
+            argv.append(action.option_strings[0])
             continue
         for item in value if isinstance(value, list) else [value]:
             argv += [action.option_strings[0], str(item)]

@@ -52,6 +52,13 @@ class NewsbeamOptions(PipelineOptions):
             "--http_user_agent", default=USER_AGENT, help="User-Agent sent with every HTTP request."
         )
         parser.add_argument(
+            "--allow_private_addresses",
+            action="store_true",
+            default=False,
+            help="Let fetching reach private, loopback and link-local addresses (off by default: a "
+            "feed is untrusted input, and on a cloud worker 169.254.169.254 hands out credentials).",
+        )
+        parser.add_argument(
             "--spacy_model",
             default=DEFAULT_MODEL,
             help=f"spaCy model package for entities. Default: {DEFAULT_MODEL}",

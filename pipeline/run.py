@@ -21,7 +21,7 @@ from pipeline import __version__
 from pipeline.options import NewsbeamOptions
 from transforms.dedup import Deduplicate
 from transforms.entities import ExtractEntities
-from transforms.fetch import FetchPages
+from transforms.fetch import FetchPages, FetchPolicy
 from transforms.parse import ParseArticles
 from transforms.read import ReadInputs
 from transforms.write import RunContext, WriteTables, count_rows, is_input_error, runs_file
@@ -59,12 +59,14 @@ def package_versions() -> tuple:
 def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext):
     """Wire the whole pipeline onto ``p``; returns the PCollection holding the runs row."""
     ratio = opts.max_unexpected_error_ratio
-    records, read_errors = p | "ReadInputs" >> ReadInputs(
-        opts.input or sample_inputs(), opts.fetch_timeout, opts.max_page_bytes, opts.http_user_agent, ratio
+    policy = FetchPolicy(
+        timeout=opts.fetch_timeout,
+        max_bytes=opts.max_page_bytes,
+        user_agent=opts.http_user_agent,
+        allow_private=opts.allow_private_addresses,
     )
-    pages, fetch_errors = records | "FetchPages" >> FetchPages(
-        opts.fetch_timeout, opts.max_page_bytes, opts.http_user_agent, ratio
-    )
+    records, read_errors = p | "ReadInputs" >> ReadInputs(opts.input or sample_inputs(), policy, ratio)
+    pages, fetch_errors = records | "FetchPages" >> FetchPages(policy, ratio)
     parsed, parse_errors = pages | "ParseArticles" >> ParseArticles(ratio)
     articles, duplicates = parsed | "Deduplicate" >> Deduplicate()
     entities, extract_errors = articles | "ExtractEntities" >> ExtractEntities(

@@ -22,6 +22,19 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 @dataclass(frozen=True)
+class FetchPolicy:
+    """How politely and how safely to fetch: timeouts, caps and which addresses may be reached."""
+
+    timeout: float = 20.0
+    max_bytes: int = 10_000_000
+    user_agent: str = USER_AGENT
+    #: A feed is untrusted input: by default its links may not reach this machine, the local
+    #: network or a cloud metadata service (169.254.169.254 hands out credentials on a worker).
+    allow_private: bool = False
+    max_redirects: int = 5
+
+
+@dataclass(frozen=True)
 class FetchedBody:
     """Bytes from a URL or file, with what the transport said about them."""
 
@@ -61,21 +74,72 @@ def read_file(location: str, max_bytes: int) -> FetchedBody:
     return FetchedBody(location, data)
 
 
-def fetch_http(
-    url: str, timeout: float, max_bytes: int, user_agent: str = USER_AGENT, session=None
-) -> FetchedBody:
-    """GET a URL with a connect/read timeout and a cap on the body; non-2xx is an InputError."""
+def check_address(url: str) -> None:
+    """Refuse a URL whose host is, or resolves to, a private, loopback, link-local, multicast,
+    reserved or unspecified address. Checked before every request and every redirect hop."""
+    import ipaddress
+    import socket
+
+    host = urllib.parse.urlsplit(url).hostname
+    if not host:
+        raise InputError("invalid_url", f"{url} has no host")
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise InputError("dns_error", f"cannot resolve {host}: {exc}") from exc
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if getattr(address, "ipv4_mapped", None):
+            address = address.ipv4_mapped
+        if (
+            address.is_private
+            or address.is_loopback
+            or address.is_link_local
+            or address.is_multicast
+            or address.is_reserved
+            or address.is_unspecified
+        ):
+            raise InputError(
+                "blocked_address", f"{host} resolves to {address}, which newsbeam does not fetch from"
+            )
+
+
+def fetch_http(url: str, policy: FetchPolicy, session=None) -> FetchedBody:
+    """GET a URL with a connect/read timeout, a cap on the body and on redirects; non-2xx is an
+    InputError. Redirects are followed here, one hop at a time, so every hop is checked."""
     import requests  # requests comes with newspaper4k; imported here to keep worker start light
 
     http = session or requests
-    try:
-        response = http.get(
-            url, timeout=(min(timeout, 10.0), timeout), stream=True, headers={"User-Agent": user_agent}
-        )
-    except requests.exceptions.Timeout as exc:
-        raise InputError("timeout", f"no answer from {url} within {timeout:g} s") from exc
-    except requests.exceptions.RequestException as exc:
-        raise InputError("connection_error", f"cannot connect to {url}: {exc}") from exc
+    timeout = policy.timeout
+    for _ in range(policy.max_redirects + 1):
+        if not policy.allow_private:
+            check_address(url)
+        try:
+            response = http.get(
+                url,
+                timeout=(min(timeout, 10.0), timeout),
+                stream=True,
+                allow_redirects=False,
+                headers={"User-Agent": policy.user_agent},
+            )
+        except requests.exceptions.Timeout as exc:
+            raise InputError("timeout", f"no answer from {url} within {timeout:g} s") from exc
+        except requests.exceptions.RequestException as exc:
+            raise InputError("connection_error", f"cannot connect to {url}: {exc}") from exc
+        if response.is_redirect and response.headers.get("Location"):
+            target = urllib.parse.urljoin(url, response.headers["Location"])
+            response.close()
+            if urllib.parse.urlsplit(target).scheme not in ("http", "https"):
+                raise InputError("unsafe_redirect", f"{url} redirects to {target}, not an http(s) URL")
+            url = target
+            continue
+        return _read_body(response, url, policy.max_bytes)
+    raise InputError("too_many_redirects", f"more than {policy.max_redirects} redirects from {url}")
+
+
+def _read_body(response, url: str, max_bytes: int) -> FetchedBody:
+    import requests
+
     with response:
         if not 200 <= response.status_code < 300:
             raise InputError(
@@ -91,16 +155,14 @@ def fetch_http(
                 chunks.append(chunk)
         except requests.exceptions.RequestException as exc:
             raise InputError("timeout", f"reading {url} failed: {exc}") from exc
-        return FetchedBody(response.url or url, b"".join(chunks), response.headers.get("Content-Type"))
+        return FetchedBody(url, b"".join(chunks), response.headers.get("Content-Type"))
 
 
-def fetch(
-    location: str, timeout: float, max_bytes: int, user_agent: str = USER_AGENT, session=None
-) -> FetchedBody:
+def fetch(location: str, policy: FetchPolicy, session=None) -> FetchedBody:
     """Fetch a URL or read a file, whichever the location is."""
     if is_http(location):
-        return fetch_http(location, timeout, max_bytes, user_agent, session)
-    return read_file(location, max_bytes)
+        return fetch_http(location, policy, session)
+    return read_file(location, policy.max_bytes)
 
 
 def looks_like_html(data: bytes) -> bool:
@@ -148,10 +210,8 @@ def page_html(body: FetchedBody) -> str:
 class FetchPageFn(beam.DoFn):
     """Fill in the HTML of records that only have a URL; pass the others through."""
 
-    def __init__(self, timeout: float, max_bytes: int, user_agent: str):
-        self._timeout = timeout
-        self._max_bytes = max_bytes
-        self._user_agent = user_agent
+    def __init__(self, policy: FetchPolicy):
+        self._policy = policy
 
     def setup(self):
         import requests
@@ -167,7 +227,7 @@ class FetchPageFn(beam.DoFn):
             yield record
             return
         try:
-            body = fetch(record.url, self._timeout, self._max_bytes, self._user_agent, self._session)
+            body = fetch(record.url, self._policy, self._session)
             html = page_html(body)
         except InputError as exc:
             yield failed("fetch", exc, record.input_ref, url=record.url)
@@ -179,11 +239,9 @@ class FetchPageFn(beam.DoFn):
 class FetchPages(beam.PTransform):
     """Records → records that hold their page, plus an errors PCollection for pages not fetched."""
 
-    def __init__(
-        self, timeout: float, max_bytes: int, user_agent: str = USER_AGENT, error_threshold: float = 1.0
-    ):
+    def __init__(self, policy: FetchPolicy, error_threshold: float = 1.0):
         super().__init__()
-        self._fn = FetchPageFn(timeout, max_bytes, user_agent)
+        self._fn = FetchPageFn(policy)
         self._threshold = error_threshold
 
     def expand(self, records):

@@ -22,7 +22,7 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.errors import ERRORS, InputError, apply_with_errors, error_row, failed
-from transforms.fetch import USER_AGENT, FetchedBody, decode_html, fetch, file_path, is_http, page_html
+from transforms.fetch import FetchedBody, FetchPolicy, decode_html, fetch, file_path, is_http, page_html
 
 KINDS = ("rss", "html", "jsonl", "text")
 
@@ -314,10 +314,8 @@ class ExpandSpecFn(beam.DoFn):
 class ReadSourceFn(beam.DoFn):
     """A source → its input records; an unreadable source is one errors row."""
 
-    def __init__(self, timeout: float, max_bytes: int, user_agent: str):
-        self._timeout = timeout
-        self._max_bytes = max_bytes
-        self._user_agent = user_agent
+    def __init__(self, policy: FetchPolicy):
+        self._policy = policy
 
     def process(self, source: Source):
         counter = beam.metrics.Metrics.counter("newsbeam", "inputs_read")
@@ -339,7 +337,7 @@ class ReadSourceFn(beam.DoFn):
             # Dumps can be far larger than memory: read them line by line.
             yield from records_from_jsonl(stream_lines(source.location), source.location)
             return
-        body = fetch(source.location, self._timeout, self._max_bytes, self._user_agent)
+        body = fetch(source.location, self._policy)
         yield from records_from(body, source.kind)
 
 
@@ -357,19 +355,10 @@ def stream_lines(location: str) -> Iterator[bytes]:
 class ReadInputs(beam.PTransform):
     """SPECs → input records, plus an errors PCollection; each input record is in exactly one."""
 
-    def __init__(
-        self,
-        specs: list[str],
-        timeout: float,
-        max_bytes: int,
-        user_agent: str = USER_AGENT,
-        error_threshold: float = 1.0,
-    ):
+    def __init__(self, specs: list[str], policy: FetchPolicy, error_threshold: float = 1.0):
         super().__init__()
         self._specs = list(specs)
-        self._timeout = timeout
-        self._max_bytes = max_bytes
-        self._user_agent = user_agent
+        self._policy = policy
         self._threshold = error_threshold
 
     def expand(self, pbegin):
@@ -381,7 +370,7 @@ class ReadInputs(beam.PTransform):
         records, read_errors = apply_with_errors(
             sources.sources | "SpreadSources" >> beam.Reshuffle(),
             "ReadSources",
-            ReadSourceFn(self._timeout, self._max_bytes, self._user_agent),
+            ReadSourceFn(self._policy),
             "read",
             lambda s: (s.location, None, None),
             self._threshold,

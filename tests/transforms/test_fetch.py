@@ -6,15 +6,30 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from transforms.errors import InputError
-from transforms.fetch import FetchedBody, FetchPages, decode_html, fetch, file_path, page_html
+from transforms.fetch import (
+    FetchedBody,
+    FetchPages,
+    FetchPolicy,
+    check_address,
+    decode_html,
+    fetch,
+    file_path,
+    page_html,
+)
 from transforms.read import InputRecord
+
+
+def LOOPBACK(timeout: float, max_bytes: int) -> FetchPolicy:  # noqa: N802 - reads like a constant
+    """Tests fetch from their own server on 127.0.0.1, which the default policy refuses."""
+    return FetchPolicy(timeout=timeout, max_bytes=max_bytes, allow_private=True)
+
 
 PAGE = "<!doctype html><html><head><title>T</title></head><body><p>Grüße aus Köln.</p></body></html>"
 
 
 def test_fetch_http_ok(http_server):
     http_server.add("/a", PAGE)
-    body = fetch(f"{http_server.base}/a", timeout=5, max_bytes=100_000)
+    body = fetch(f"{http_server.base}/a", LOOPBACK(5, 100_000))
     assert body.data == PAGE.encode("utf-8")
     assert body.content_type == "text/html; charset=utf-8"
     assert "Grüße" in page_html(body)
@@ -24,34 +39,34 @@ def test_fetch_http_ok(http_server):
 def test_http_errors_are_input_errors_named_by_status(http_server, status):
     http_server.add("/e", "nope", status=status)
     with pytest.raises(InputError) as err:
-        fetch(f"{http_server.base}/e", timeout=5, max_bytes=100_000)
+        fetch(f"{http_server.base}/e", LOOPBACK(5, 100_000))
     assert err.value.kind == f"http_{status}"
 
 
 def test_a_slow_server_is_a_timeout(http_server):
     http_server.add("/slow", PAGE, delay=2.0)
     with pytest.raises(InputError) as err:
-        fetch(f"{http_server.base}/slow", timeout=0.5, max_bytes=100_000)
+        fetch(f"{http_server.base}/slow", LOOPBACK(0.5, 100_000))
     assert err.value.kind == "timeout"
 
 
 def test_a_refused_connection_is_a_connection_error():
     with pytest.raises(InputError) as err:
-        fetch("http://127.0.0.1:9/x", timeout=2, max_bytes=100)
+        fetch("http://127.0.0.1:9/x", LOOPBACK(2, 100))
     assert err.value.kind == "connection_error"
 
 
 def test_a_body_over_the_cap_is_refused(http_server):
     http_server.add("/big", "x" * 5000)
     with pytest.raises(InputError) as err:
-        fetch(f"{http_server.base}/big", timeout=5, max_bytes=1000)
+        fetch(f"{http_server.base}/big", LOOPBACK(5, 1000))
     assert err.value.kind == "too_large"
 
 
 def test_non_html_content_is_refused(http_server):
     http_server.add("/img", b"\x89PNG\r\n\x1a\n\x00\x00\x00", content_type="image/png")
     with pytest.raises(InputError) as err:
-        page_html(fetch(f"{http_server.base}/img", timeout=5, max_bytes=100_000))
+        page_html(fetch(f"{http_server.base}/img", LOOPBACK(5, 100_000)))
     assert err.value.kind == "not_html"
 
 
@@ -86,10 +101,10 @@ def test_valid_utf8_wins_over_a_wrong_declaration():
 def test_files_read_through_filesystems(tmp_path):
     page = tmp_path / "p.html"
     page.write_text(PAGE, encoding="utf-8")
-    assert fetch(page.as_uri() + "?utm_source=x#frag", 5, 100_000).data == PAGE.encode()
+    assert fetch(page.as_uri() + "?utm_source=x#frag", LOOPBACK(5, 100_000)).data == PAGE.encode()
     assert file_path(page.as_uri()) == str(page)
     with pytest.raises(InputError) as err:
-        fetch((tmp_path / "missing.html").as_uri(), 5, 100_000)
+        fetch((tmp_path / "missing.html").as_uri(), LOOPBACK(5, 100_000))
     assert err.value.kind == "not_found"
 
 
@@ -99,7 +114,7 @@ def test_fetch_pages_fills_html_and_routes_failures(http_server):
     gone = InputRecord("feed#1", "rss", f"{http_server.base}/gone")
     held = InputRecord("dump:1", "jsonl", "https://a.org/x", text="Already here.")
     with TestPipeline() as p:
-        pages, errors = p | beam.Create([ok, gone, held]) | FetchPages(timeout=5, max_bytes=100_000)
+        pages, errors = p | beam.Create([ok, gone, held]) | FetchPages(LOOPBACK(5, 100_000))
         assert_that(
             pages | beam.Map(lambda r: (r.input_ref, "Grüße" in (r.html or r.text))),
             equal_to([("feed#0", True), ("dump:1", False)]),
@@ -110,3 +125,59 @@ def test_fetch_pages_fills_html_and_routes_failures(http_server):
             equal_to([("feed#1", "fetch", "http_404", f"{http_server.base}/gone")]),
             label="errors",
         )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/x",
+        "http://localhost/x",
+        "http://10.1.2.3/x",
+        "http://192.168.0.1/x",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/x",
+        "http://[::ffff:127.0.0.1]/x",
+        "http://0.0.0.0/x",
+    ],
+)
+def test_private_loopback_and_metadata_addresses_are_refused_by_default(url):
+    with pytest.raises(InputError) as err:
+        fetch(url, FetchPolicy(timeout=2, max_bytes=100))
+    assert err.value.kind == "blocked_address"
+
+
+def test_a_public_address_passes_the_check(monkeypatch):
+    import socket
+
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: [(2, 1, 6, "", ("93.184.216.34", 0))])
+    check_address("https://example.com/story")  # resolves (faked) to a public address: no error
+
+
+def test_every_redirect_hop_is_checked(http_server, monkeypatch):
+    """A public page that redirects to the metadata service is refused at the second hop."""
+    import transforms.fetch as fetch_module
+
+    http_server.add("/go", "", status=302, headers={"Location": "http://169.254.169.254/latest/"})
+    checked = []
+
+    def check(url):
+        checked.append(url)
+        if "169.254" in url:
+            raise InputError("blocked_address", "metadata")
+
+    monkeypatch.setattr(fetch_module, "check_address", check)
+    with pytest.raises(InputError) as err:
+        fetch(f"{http_server.base}/go", FetchPolicy(timeout=5, max_bytes=1000))
+    assert err.value.kind == "blocked_address"
+    assert checked == [f"{http_server.base}/go", "http://169.254.169.254/latest/"]
+
+
+def test_redirects_are_followed_and_capped(http_server):
+    http_server.add("/a", "", status=301, headers={"Location": "/b"})
+    http_server.add("/b", PAGE)
+    body = fetch(f"{http_server.base}/a", LOOPBACK(5, 100_000))
+    assert body.location == f"{http_server.base}/b" and b"Gr" in body.data
+    http_server.add("/loop", "", status=302, headers={"Location": "/loop"})
+    with pytest.raises(InputError) as err:
+        fetch(f"{http_server.base}/loop", LOOPBACK(5, 100_000))
+    assert err.value.kind == "too_many_redirects"

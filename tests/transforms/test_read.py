@@ -9,7 +9,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from transforms.errors import InputError
-from transforms.fetch import FetchedBody
+from transforms.fetch import FetchedBody, FetchPolicy
 from transforms.read import (
     InputRecord,
     ReadInputs,
@@ -213,7 +213,7 @@ def test_read_inputs_accounts_for_every_record(tmp_path):
         str(tmp_path / "missing-*.xml"),
     ]
     with TestPipeline() as p:
-        records, errors = p | ReadInputs(specs, timeout=5, max_bytes=1_000_000)
+        records, errors = p | ReadInputs(specs, FetchPolicy(timeout=5, max_bytes=1_000_000))
         assert_that(
             records | beam.Map(lambda r: (r.input_kind, r.url)),
             equal_to(
@@ -247,7 +247,7 @@ def test_urls_are_fetched_and_sniffed(http_server):
     http_server.add("/page", "<!doctype html><html><body><p>Story.</p></body></html>")
     specs = [f"{http_server.base}/feed", f"{http_server.base}/page", f"{http_server.base}/gone"]
     with TestPipeline() as p:
-        records, errors = p | ReadInputs(specs, timeout=5, max_bytes=100_000)
+        records, errors = p | ReadInputs(specs, FetchPolicy(timeout=5, max_bytes=100_000, allow_private=True))
         assert_that(
             records | beam.Map(lambda r: (r.input_kind, r.url)),
             equal_to(
