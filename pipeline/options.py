@@ -42,6 +42,14 @@ class NewsbeamOptions(PipelineOptions):
             help="Timeout for one HTTP fetch. Default: 20",
         )
         parser.add_argument(
+            "--fetch_retries",
+            type=int,
+            default=3,
+            metavar="N",
+            help="Retries after a timeout, 429 or 5xx, with exponential backoff and jitter; "
+            "Retry-After is honoured up to 60 s. Default: 3",
+        )
+        parser.add_argument(
             "--max_page_bytes",
             type=int,
             default=10_000_000,
@@ -52,7 +60,9 @@ class NewsbeamOptions(PipelineOptions):
             "--http_user_agent", default=USER_AGENT, help="User-Agent sent with every HTTP request."
         )
         parser.add_argument(
-            "--allow_private_addresses",
+            "--allow_private_network",
+            "--allow-private-network",
+            dest="allow_private_network",
             action="store_true",
             default=False,
             help="Let fetching reach private, loopback and link-local addresses (off by default: a "

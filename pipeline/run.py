@@ -63,7 +63,8 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext):
         timeout=opts.fetch_timeout,
         max_bytes=opts.max_page_bytes,
         user_agent=opts.http_user_agent,
-        allow_private=opts.allow_private_addresses,
+        allow_private=opts.allow_private_network,
+        retries=opts.fetch_retries,
     )
     records, read_errors = p | "ReadInputs" >> ReadInputs(opts.input or sample_inputs(), policy, ratio)
     pages, fetch_errors = records | "FetchPages" >> FetchPages(policy, ratio)

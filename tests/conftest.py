@@ -34,7 +34,7 @@ class Routes:
     """Responses a loopback server gives: path → (status, headers, body, delay seconds)."""
 
     def __init__(self):
-        self.routes: dict[str, tuple[int, dict, bytes, float]] = {}
+        self.routes: dict[str, list[tuple[int, dict, bytes, float]]] = {}
         self.hits: list[str] = []
 
     def add(
@@ -47,7 +47,16 @@ class Routes:
         headers: dict | None = None,
     ):
         data = body.encode("utf-8") if isinstance(body, str) else body
-        self.routes[path] = (status, {"Content-Type": content_type, **(headers or {})}, data, delay)
+        self.routes.setdefault(path, []).append(
+            (status, {"Content-Type": content_type, **(headers or {})}, data, delay)
+        )
+
+    def answer(self, path: str):
+        """The next answer for a path: added answers are given in turn, the last one from then on."""
+        answers = self.routes.get(path)
+        if not answers:
+            return 404, {"Content-Type": "text/plain"}, b"not found", 0.0
+        return answers.pop(0) if len(answers) > 1 else answers[0]
 
 
 @pytest.fixture
@@ -58,9 +67,7 @@ def http_server():
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - http.server's naming
             routes.hits.append(self.path)
-            status, headers, body, delay = routes.routes.get(
-                self.path.split("?")[0], (404, {"Content-Type": "text/plain"}, b"not found", 0.0)
-            )
+            status, headers, body, delay = routes.answer(self.path.split("?")[0])
             if delay:
                 time.sleep(delay)
             try:

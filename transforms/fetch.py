@@ -7,10 +7,12 @@ FileSystems so the same code runs on a laptop and on a cloud worker.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import time
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
@@ -32,6 +34,11 @@ class FetchPolicy:
     #: network or a cloud metadata service (169.254.169.254 hands out credentials on a worker).
     allow_private: bool = False
     max_redirects: int = 5
+    #: Retries after a timeout, 429 or 5xx (never after another 4xx), with exponential backoff
+    #: and jitter; a Retry-After longer than ``max_retry_after`` seconds gives up instead.
+    retries: int = 3
+    backoff: float = 1.0
+    max_retry_after: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -104,16 +111,41 @@ def check_address(url: str) -> None:
             )
 
 
-def fetch_http(url: str, policy: FetchPolicy, session=None) -> FetchedBody:
-    """GET a URL with a connect/read timeout, a cap on the body and on redirects; non-2xx is an
-    InputError. Redirects are followed here, one hop at a time, so every hop is checked."""
-    import requests  # requests comes with newspaper4k; imported here to keep worker start light
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
-    http = session or requests
+
+def backoff_delay(policy: FetchPolicy, attempt: int) -> float:
+    """Exponential backoff with jitter: about backoff × 2^attempt, between half and all of it."""
+    import random
+
+    return min(policy.max_retry_after, policy.backoff * 2**attempt) * random.uniform(0.5, 1.0)
+
+
+def retry_after_seconds(value: Optional[str], now: Optional[dt.datetime] = None) -> Optional[float]:
+    """A Retry-After header (seconds, or an HTTP date) as seconds to wait; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return max(0.0, (when - (now or dt.datetime.now(dt.timezone.utc))).total_seconds())
+
+
+def _get(http, url: str, policy: FetchPolicy, sleep: Callable[[float], None]):
+    """One GET without following redirects, retried after timeouts, 429 and 5xx."""
+    import requests
+
     timeout = policy.timeout
-    for _ in range(policy.max_redirects + 1):
-        if not policy.allow_private:
-            check_address(url)
+    for attempt in range(policy.retries + 1):
+        last = attempt == policy.retries
         try:
             response = http.get(
                 url,
@@ -123,9 +155,39 @@ def fetch_http(url: str, policy: FetchPolicy, session=None) -> FetchedBody:
                 headers={"User-Agent": policy.user_agent},
             )
         except requests.exceptions.Timeout as exc:
-            raise InputError("timeout", f"no answer from {url} within {timeout:g} s") from exc
+            if last:
+                raise InputError(
+                    "timeout", f"no answer from {url} within {timeout:g} s, {attempt + 1} tries"
+                ) from exc
+            sleep(backoff_delay(policy, attempt))
+            continue
         except requests.exceptions.RequestException as exc:
             raise InputError("connection_error", f"cannot connect to {url}: {exc}") from exc
+        if response.status_code in RETRY_STATUSES and not last:
+            wait = retry_after_seconds(response.headers.get("Retry-After"))
+            wait = backoff_delay(policy, attempt) if wait is None else wait
+            if wait > policy.max_retry_after:
+                return response  # the server asks for longer than we wait: report its answer
+            response.close()
+            sleep(wait)
+            continue
+        return response
+    raise AssertionError("unreachable")  # the last attempt always returns or raises
+
+
+def fetch_http(
+    url: str, policy: FetchPolicy, session=None, sleep: Callable[[float], None] = time.sleep
+) -> FetchedBody:
+    """GET a URL with a connect/read timeout, retries, a cap on the body and on redirects;
+    non-2xx is an InputError. Redirects are followed here, one hop at a time, so that every hop
+    is checked against the address policy."""
+    import requests  # requests comes with newspaper4k; imported here to keep worker start light
+
+    http = session or requests
+    for _ in range(policy.max_redirects + 1):
+        if not policy.allow_private:
+            check_address(url)
+        response = _get(http, url, policy, sleep)
         if response.is_redirect and response.headers.get("Location"):
             target = urllib.parse.urljoin(url, response.headers["Location"])
             response.close()

@@ -77,7 +77,7 @@ def run_output(tmp_path_factory):
         "--run_id",
         "e2e-1",
         "--show-query",
-        "--allow_private_addresses",  # the feed is served on 127.0.0.1
+        "--allow_private_network",  # the feed is served on 127.0.0.1
     ]
     for spec in inputs:
         argv += ["--input", spec]

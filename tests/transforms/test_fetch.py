@@ -21,7 +21,7 @@ from transforms.read import InputRecord
 
 def LOOPBACK(timeout: float, max_bytes: int) -> FetchPolicy:  # noqa: N802 - reads like a constant
     """Tests fetch from their own server on 127.0.0.1, which the default policy refuses."""
-    return FetchPolicy(timeout=timeout, max_bytes=max_bytes, allow_private=True)
+    return FetchPolicy(timeout=timeout, max_bytes=max_bytes, allow_private=True, retries=0)
 
 
 PAGE = "<!doctype html><html><head><title>T</title></head><body><p>Grüße aus Köln.</p></body></html>"
@@ -181,3 +181,58 @@ def test_redirects_are_followed_and_capped(http_server):
     with pytest.raises(InputError) as err:
         fetch(f"{http_server.base}/loop", LOOPBACK(5, 100_000))
     assert err.value.kind == "too_many_redirects"
+
+
+def test_a_5xx_then_200_is_retried_and_read(http_server):
+    http_server.add("/flaky", "busy", status=503)
+    http_server.add("/flaky", PAGE)
+    policy = FetchPolicy(timeout=5, max_bytes=100_000, allow_private=True, retries=2, backoff=0.01)
+    assert b"Gr" in fetch(f"{http_server.base}/flaky", policy).data
+    assert http_server.hits == ["/flaky", "/flaky"]
+
+
+def test_retry_after_is_honoured_and_a_long_one_gives_up(http_server):
+    waits = []
+    http_server.add("/limited", "slow down", status=429, headers={"Retry-After": "2"})
+    http_server.add("/limited", PAGE)
+    policy = FetchPolicy(timeout=5, max_bytes=100_000, allow_private=True, retries=2, backoff=0.01)
+    from transforms.fetch import fetch_http
+
+    assert b"Gr" in fetch_http(f"{http_server.base}/limited", policy, sleep=waits.append).data
+    assert waits == [2.0]
+    http_server.add("/later", "come back tomorrow", status=429, headers={"Retry-After": "86400"})
+    with pytest.raises(InputError) as err:
+        fetch_http(f"{http_server.base}/later", policy, sleep=waits.append)
+    assert err.value.kind == "http_429" and waits == [2.0]
+
+
+def test_other_4xx_is_not_retried_and_retries_run_out(http_server):
+    http_server.add("/gone", "gone", status=410)
+    http_server.add("/down", "down", status=500)
+    policy = FetchPolicy(timeout=5, max_bytes=100_000, allow_private=True, retries=2, backoff=0.01)
+    with pytest.raises(InputError) as err:
+        fetch(f"{http_server.base}/gone", policy)
+    assert err.value.kind == "http_410"
+    with pytest.raises(InputError) as err:
+        fetch(f"{http_server.base}/down", policy)
+    assert err.value.kind == "http_500"
+    assert http_server.hits == ["/gone", "/down", "/down", "/down"]
+
+
+@pytest.mark.parametrize(
+    "value, seconds",
+    [
+        ("120", 120.0),
+        (None, None),
+        ("soon", None),
+        ("Wed, 25 Nov 2026 06:01:00 GMT", 60.0),
+        ("Wed, 25 Nov 2026 05:00:00 GMT", 0.0),
+    ],
+)
+def test_retry_after_values(value, seconds):
+    import datetime as dt
+
+    from transforms.fetch import retry_after_seconds
+
+    now = dt.datetime(2026, 11, 25, 6, 0, tzinfo=dt.timezone.utc)
+    assert retry_after_seconds(value, now) == seconds
