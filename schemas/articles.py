@@ -72,7 +72,7 @@ TABLE = TableSpec(
         field(
             "input_kind",
             pa.string(),
-            "Kind of input the story came from: rss, html, jsonl or text.",
+            "Kind of input the story came from: rss, sitemap, urls, html, jsonl or text.",
             nullable=False,
         ),
         field(

@@ -9,9 +9,13 @@ be read at all is one ``errors`` row, so every record is accounted for.
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
+import csv
+import io
 import json
 import os
+import re
 import posixpath
 import urllib.parse
 from dataclasses import dataclass
@@ -24,13 +28,17 @@ from apache_beam.io.filesystems import FileSystems
 from transforms.errors import ERRORS, InputError, apply_with_errors, error_row, failed
 from transforms.fetch import FetchedBody, FetchPolicy, decode_html, fetch, file_path, is_http, page_html
 
-KINDS = ("rss", "html", "jsonl", "text")
+KINDS = ("rss", "opml", "sitemap", "urls", "html", "jsonl", "text")
+#: How deep lists of lists are followed: OPML → feed, sitemap index → sitemap, robots.txt → sitemap.
+MAX_NESTING = 3
 
+# ".xml" is left to the content: feeds and sitemaps both use it.
 _EXTENSIONS = {
     ".rss": "rss",
     ".atom": "rss",
-    ".xml": "rss",
     ".rdf": "rss",
+    ".opml": "opml",
+    ".csv": "urls",
     ".html": "html",
     ".htm": "html",
     ".xhtml": "html",
@@ -43,10 +51,12 @@ _EXTENSIONS = {
 
 @dataclass(frozen=True)
 class Source:
-    """One thing to read: a file or URL, with its kind if the SPEC stated one."""
+    """One thing to read: a file or URL, with its kind if the SPEC stated one, and how many lists
+    (OPML, sitemap index, robots.txt) led to it."""
 
     location: str
     kind: Optional[str] = None
+    depth: int = 0
 
 
 @dataclass(frozen=True)
@@ -95,12 +105,19 @@ def sniff_kind(data: bytes) -> str:
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head[:1024]:
         return "html"
+    if head.startswith(b"<") and b"<opml" in head:
+        return "opml"
+    if head.startswith(b"<") and (b"<urlset" in head or b"<sitemapindex" in head):
+        return "sitemap"
     if head.startswith(b"<") and any(tag in head for tag in (b"<rss", b"<feed", b"<rdf:rdf", b"<channel")):
         return "rss"
     if head.startswith(b"<"):
         return "html"
     if head.startswith(b"{"):
         return "jsonl"
+    lines = [line.strip() for line in head.splitlines() if line.strip() and not line.startswith(b"#")][:5]
+    if lines and all(re.match(rb"^https?://\S+$", line) for line in lines):
+        return "urls"
     return "text"
 
 
@@ -280,10 +297,126 @@ def record_from_text(body: FetchedBody) -> InputRecord:
     return InputRecord(input_ref=body.location, input_kind="text", url=to_uri(body.location), text=text)
 
 
-def records_from(body: FetchedBody, kind: Optional[str]) -> Iterator[Union[InputRecord, dict]]:
-    """Every record one input holds, by its kind (stated, from the name, or sniffed)."""
+def parse_xml(data: bytes, location: str):
+    """A safe lxml parse: no entity expansion, no external entities or DTDs, no network, no huge
+    trees (a "billion laughs" document is an error, not an out-of-memory)."""
+    from lxml import etree
+
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False
+    )
+    try:
+        root = etree.fromstring(data, parser=parser)
+    except etree.XMLSyntaxError as exc:
+        raise InputError("bad_xml", f"{location} is not well-formed XML: {exc}") from exc
+    if root is None:
+        raise InputError("bad_xml", f"{location} holds no XML document")
+    return root
+
+
+def _local(tag) -> str:
+    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
+
+
+def _child_text(node, name: str) -> Optional[str]:
+    for child in node.iter():
+        if _local(child.tag) == name and child.text and child.text.strip():
+            return child.text.strip()
+    return None
+
+
+def sources_from_opml(data: bytes, source: Source) -> Iterator[Source]:
+    """Every feed an OPML list names (outlines with an xmlUrl, at any depth)."""
+    root = parse_xml(data, source.location)
+    if _local(root.tag) != "opml":
+        raise InputError("bad_opml", f"{source.location} is XML but not OPML")
+    for outline in (node for node in root.iter() if _local(node.tag) == "outline"):
+        feed = outline.get("xmlUrl") or outline.get("xmlurl")
+        if feed:
+            yield Source(resolve_link(source.location, feed), "rss", source.depth + 1)
+
+
+def items_from_sitemap(data: bytes, source: Source) -> Iterator[Union[InputRecord, Source, dict]]:
+    """A urlset's pages as records (with Google News title, date and language when present), or a
+    sitemap index's sitemaps as sources."""
+    root = parse_xml(data, source.location)
+    kind = _local(root.tag)
+    if kind == "sitemapindex":
+        for node in root:
+            loc = _child_text(node, "loc") if _local(node.tag) == "sitemap" else None
+            if loc:
+                yield Source(resolve_link(source.location, loc), "sitemap", source.depth + 1)
+        return
+    if kind != "urlset":
+        raise InputError("bad_sitemap", f"{source.location} is XML but neither a urlset nor a sitemap index")
+    for index, node in enumerate(n for n in root if _local(n.tag) == "url"):
+        ref = f"{source.location}#url={index}"
+        loc = _child_text(node, "loc")
+        if not loc:
+            yield error_row("read", "no_link", f"sitemap entry {index} has no <loc>", ref)
+            continue
+        language = _child_text(node, "language")
+        yield InputRecord(
+            input_ref=ref,
+            input_kind="sitemap",
+            url=resolve_link(source.location, loc),
+            title=_child_text(node, "title"),
+            published_at=parse_date(_child_text(node, "publication_date") or _child_text(node, "lastmod")),
+            language=language.split("-")[0].lower() if language else None,
+            feed=source.location,
+        )
+
+
+def sitemaps_from_robots(data: bytes, source: Source) -> Iterator[Source]:
+    """The ``Sitemap:`` lines of a robots.txt."""
+    for line in data.decode("utf-8", errors="replace").splitlines():
+        key, _, value = line.partition(":")
+        if key.strip().lower() == "sitemap" and value.strip():
+            yield Source(resolve_link(source.location, value.strip()), "sitemap", source.depth + 1)
+
+
+def records_from_url_list(data: bytes, location: str) -> Iterator[Union[InputRecord, dict]]:
+    """One URL per line (``#`` starts a comment), or a CSV with a url (or link) column."""
+    text = data.decode("utf-8-sig", errors="replace")
+    first = next(
+        (line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")), ""
+    )
+    if location.lower().endswith((".csv", ".csv.gz")) or (
+        "," in first and not first.strip().startswith("http")
+    ):
+        reader = csv.DictReader(io.StringIO(text))
+        column = next(
+            (c for c in reader.fieldnames or [] if c and c.strip().lower() in ("url", "link")), None
+        )
+        if column is None:
+            raise InputError("no_url_column", f"{location} has no url or link column")
+        rows = ((index + 2, (row.get(column) or "").strip()) for index, row in enumerate(reader))
+    else:
+        rows = ((index + 1, line.split("#", 1)[0].strip()) for index, line in enumerate(text.splitlines()))
+    for lineno, url in rows:
+        if not url:
+            continue
+        ref = f"{location}:{lineno}"
+        if not is_http(url):
+            yield error_row("read", "invalid_url", f"line {lineno} is not an http(s) URL: {url[:200]}", ref)
+            continue
+        yield InputRecord(input_ref=ref, input_kind="urls", url=url)
+
+
+def records_from(body: FetchedBody, kind: Optional[str], source: Optional[Source] = None) -> Iterator:
+    """Every record (or nested source) one input holds, by its kind (stated, from the name, or
+    sniffed)."""
+    source = source or Source(body.location, kind)
     kind = kind or kind_from_name(body.location) or sniff_kind(body.data)
-    if kind == "rss":
+    if kind == "sitemap" and posixpath.basename(urllib.parse.urlsplit(body.location).path) == "robots.txt":
+        yield from sitemaps_from_robots(body.data, source)
+    elif kind == "sitemap":
+        yield from items_from_sitemap(body.data, source)
+    elif kind == "opml":
+        yield from sources_from_opml(body.data, source)
+    elif kind == "urls":
+        yield from records_from_url_list(body.data, body.location)
+    elif kind == "rss":
         yield from records_from_feed(body.data, body.location)
     elif kind == "jsonl":
         yield from records_from_jsonl(body.data.splitlines(), body.location)
@@ -321,6 +454,19 @@ class ReadSourceFn(beam.DoFn):
         counter = beam.metrics.Metrics.counter("newsbeam", "inputs_read")
         try:
             for item in self._records(source):
+                if isinstance(item, Source):  # a list of lists: read at the next level
+                    if item.depth > MAX_NESTING:
+                        counter.inc()
+                        yield failed(
+                            "read",
+                            InputError(
+                                "too_deep", f"{item.location} is nested more than {MAX_NESTING} lists deep"
+                            ),
+                            item.location,
+                        )
+                    else:
+                        yield item
+                    continue
                 counter.inc()
                 if isinstance(item, dict):
                     yield beam.pvalue.TaggedOutput(ERRORS, item)
@@ -337,8 +483,34 @@ class ReadSourceFn(beam.DoFn):
             # Dumps can be far larger than memory: read them line by line.
             yield from records_from_jsonl(stream_lines(source.location), source.location)
             return
-        body = fetch(source.location, self._policy)
-        yield from records_from(body, source.kind)
+        location = source.location
+        if (
+            source.kind == "sitemap"
+            and is_http(location)
+            and urllib.parse.urlsplit(location).path in ("", "/")
+        ):
+            location = urllib.parse.urljoin(
+                location, "/robots.txt"
+            )  # a site root: its robots.txt lists the sitemaps
+        body = gunzipped(fetch(location, self._policy), self._policy.max_bytes)
+        yield from records_from(body, source.kind, dataclasses.replace(source, location=location))
+
+
+def gunzipped(body: FetchedBody, max_bytes: int) -> FetchedBody:
+    """A gzip body (a ``.xml.gz`` sitemap over HTTP) decompressed, at most ``max_bytes`` of it:
+    a gzip bomb is an error, not an out-of-memory."""
+    if body.data[:2] != b"\x1f\x8b":
+        return body
+    import zlib
+
+    inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    try:
+        data = inflater.decompress(body.data, max_bytes + 1)
+    except zlib.error as exc:
+        raise InputError("bad_gzip", f"{body.location} is not valid gzip: {exc}") from exc
+    if len(data) > max_bytes:
+        raise InputError("too_large", f"{body.location} inflates to more than {max_bytes} bytes")
+    return dataclasses.replace(body, data=data)
 
 
 def stream_lines(location: str) -> Iterator[bytes]:
@@ -362,19 +534,30 @@ class ReadInputs(beam.PTransform):
         self._threshold = error_threshold
 
     def expand(self, pbegin):
-        sources = (
+        expanded = (
             pbegin
             | "Specs" >> beam.Create(self._specs)
             | "ExpandSpecs" >> beam.ParDo(ExpandSpecFn()).with_outputs(ERRORS, main="sources")
         )
-        records, read_errors = apply_with_errors(
-            sources.sources | "SpreadSources" >> beam.Reshuffle(),
-            "ReadSources",
-            ReadSourceFn(self._policy),
-            "read",
-            lambda s: (s.location, None, None),
-            self._threshold,
-            partial=True,  # a dump's records stream out as read; buffering them could exhaust memory
+        sources, records, errors = expanded.sources, [], [expanded[ERRORS]]
+        # Lists of lists (OPML → feeds, sitemap index → sitemaps) are read level by level: a Beam
+        # graph is fixed, so the levels are unrolled up to MAX_NESTING.
+        for level in range(MAX_NESTING + 1):
+            found, level_errors = apply_with_errors(
+                sources | f"SpreadSources{level}" >> beam.Reshuffle(),
+                f"ReadSources{level}",
+                ReadSourceFn(self._policy),
+                "read",
+                lambda s: (s.location, None, None),
+                self._threshold,
+                partial=True,  # a dump's records stream out as read; buffering them could exhaust memory
+            )
+            level_records, sources = found | f"SplitNested{level}" >> beam.Partition(
+                lambda item, _: 1 if isinstance(item, Source) else 0, 2
+            )
+            records.append(level_records)
+            errors.append(level_errors)
+        return (
+            records | "AllRecords" >> beam.Flatten(),
+            errors | "ReadErrors" >> beam.Flatten(),
         )
-        errors = (sources[ERRORS], read_errors) | "ReadErrors" >> beam.Flatten()
-        return records, errors

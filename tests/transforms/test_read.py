@@ -56,11 +56,13 @@ def test_parse_spec(spec, expected):
     [
         ("a/feed.rss", "rss"),
         ("a/feed.atom", "rss"),
-        ("x.xml.gz", "rss"),
+        ("x.xml.gz", None),
+        ("feeds.opml", "opml"),
+        ("list.csv", "urls"),
         ("p.HTML", "html"),
         ("d.jsonl.gz", "jsonl"),
         ("s.txt", "text"),
-        ("https://h/a/feed.xml?x=1", "rss"),
+        ("https://h/a/feed.rss?x=1", "rss"),
         ("noext", None),
     ],
 )
