@@ -33,6 +33,7 @@ setup(
         "pyarrow>=14",
         "duckdb>=1.1",
         "feedparser>=6.0,<7",
+        "warcio>=1.7",  # WARC (Common Crawl CC-NEWS) read record by record
         "requests>=2.31",
         "w3lib>=2.1",
         "python-dateutil>=2.8",

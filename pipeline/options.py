@@ -23,7 +23,7 @@ class NewsbeamOptions(PipelineOptions):
             default=None,
             metavar="SPEC",
             help="What to read: a path, glob, folder or URL, optionally prefixed with its kind "
-            "(rss:, opml:, sitemap:, urls:, html:, jsonl:, text:). Repeat for more. Default: the bundled samples.",
+            "(rss:, opml:, sitemap:, urls:, warc:, html:, jsonl:, text:). Repeat for more. Default: the bundled samples.",
         )
         parser.add_argument(
             "--output",

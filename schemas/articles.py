@@ -72,7 +72,7 @@ TABLE = TableSpec(
         field(
             "input_kind",
             pa.string(),
-            "Kind of input the story came from: rss, sitemap, urls, html, jsonl or text.",
+            "Kind of input the story came from: rss, sitemap, urls, warc, html, jsonl or text.",
             nullable=False,
         ),
         field(
@@ -83,6 +83,11 @@ TABLE = TableSpec(
         ),
         field(
             "feed", pa.string(), "The feed the story was listed in; null when it did not come from a feed."
+        ),
+        field(
+            "captured_at",
+            pa.timestamp("us", tz="UTC"),
+            "When the page was captured: its WARC-Date, or when newsbeam fetched it; null for local files and dumps.",
         ),
         field("run_id", pa.string(), "Run that wrote the row.", nullable=False),
         field("ingested_at", pa.timestamp("us", tz="UTC"), "When the story was parsed, UTC.", nullable=False),

@@ -295,7 +295,7 @@ class FetchPageFn(beam.DoFn):
             yield failed("fetch", exc, record.input_ref, url=record.url)
             return
         beam.metrics.Metrics.counter("newsbeam", "pages_fetched").inc()
-        yield dataclasses.replace(record, html=html)
+        yield dataclasses.replace(record, html=html, captured_at=dt.datetime.now(dt.timezone.utc))
 
 
 class FetchPages(beam.PTransform):

@@ -273,7 +273,8 @@ def article_from_record(
 
     now = now or dt.datetime.now(dt.timezone.utc)
     if record.html is not None:
-        parsed = parse_html(record.html, record.url, not_after=now)
+        # A page cannot be published after it was captured: the WARC date or fetch time bounds it.
+        parsed = parse_html(record.html, record.url, not_after=record.captured_at or now)
     elif record.text is not None:
         parsed = parse_text(record.text, find_headline=record.title is None)
     else:
@@ -314,6 +315,7 @@ def article_from_record(
         "input_kind": record.input_kind,
         "input_ref": record.input_ref,
         "feed": record.feed,
+        "captured_at": record.captured_at,
         "ingested_at": now,
     }
 

@@ -28,7 +28,7 @@ from apache_beam.io.filesystems import FileSystems
 from transforms.errors import ERRORS, InputError, apply_with_errors, error_row, failed
 from transforms.fetch import FetchedBody, FetchPolicy, decode_html, fetch, file_path, is_http, page_html
 
-KINDS = ("rss", "opml", "sitemap", "urls", "html", "jsonl", "text")
+KINDS = ("rss", "opml", "sitemap", "urls", "warc", "html", "jsonl", "text")
 #: How deep lists of lists are followed: OPML → feed, sitemap index → sitemap, robots.txt → sitemap.
 MAX_NESTING = 3
 
@@ -39,6 +39,7 @@ _EXTENSIONS = {
     ".rdf": "rss",
     ".opml": "opml",
     ".csv": "urls",
+    ".warc": "warc",
     ".html": "html",
     ".htm": "html",
     ".xhtml": "html",
@@ -78,6 +79,7 @@ class InputRecord:
     published_at: Optional[dt.datetime] = None
     language: Optional[str] = None
     feed: Optional[str] = None
+    captured_at: Optional[dt.datetime] = None  # WARC-Date, or when newsbeam fetched the page
 
 
 # ---------------------------------------------------------------- specs and kinds
@@ -113,6 +115,8 @@ def sniff_kind(data: bytes) -> str:
         return "rss"
     if head.startswith(b"<"):
         return "html"
+    if head.startswith(b"warc/1."):
+        return "warc"
     if head.startswith(b"{"):
         return "jsonl"
     lines = [line.strip() for line in head.splitlines() if line.strip() and not line.startswith(b"#")][:5]
@@ -403,6 +407,53 @@ def records_from_url_list(data: bytes, location: str) -> Iterator[Union[InputRec
         yield InputRecord(input_ref=ref, input_kind="urls", url=url)
 
 
+def records_from_warc(stream, location: str, max_bytes: int) -> Iterator[Union[InputRecord, dict]]:
+    """Each HTTP response record of a WARC (CC-NEWS) as a page, read record by record with warcio;
+    other record types (request, metadata, warcinfo) are not stories and are passed over. A page
+    that is not HTML, too large, or cut off by a truncated file is an errors row."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    index = -1
+    try:
+        for record in ArchiveIterator(stream):
+            if record.rec_type != "response":
+                continue
+            index += 1
+            url = record.rec_headers.get_header("WARC-Target-URI") or f"{to_uri(location)}#record={index}"
+            ref = f"{location}#record={index}"
+            captured = parse_date(record.rec_headers.get_header("WARC-Date"))
+            content_type = record.http_headers.get_header("Content-Type") if record.http_headers else None
+            data = record.content_stream().read(max_bytes + 1)
+            if len(data) > max_bytes:
+                yield error_row(
+                    "read", "too_large", f"WARC record {index} is larger than {max_bytes} bytes", ref, url=url
+                )
+                continue
+            record.content_stream().read()  # drain what is left, so the length and digest checks run
+            missing = getattr(record.raw_stream, "limit", 0)
+            if missing > 0 or record.digest_checker.passed is False:
+                problem = f"{missing} bytes short of its Content-Length" if missing > 0 else "digest mismatch"
+                yield error_row(
+                    "read", "truncated_record", f"WARC record {index} is damaged: {problem}", ref, url=url
+                )
+                continue
+            try:
+                html = page_html(FetchedBody(url, data, content_type))
+            except InputError as exc:
+                yield error_row("read", exc.kind, exc.message, ref, url=url)
+                continue
+            yield InputRecord(input_ref=ref, input_kind="warc", url=url, html=html, captured_at=captured)
+    except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
+        # The records before the damage were read; the rest of the file is one error.
+        yield error_row(
+            "read",
+            "truncated_warc",
+            f"{location} is damaged after record {index}: {exc}",
+            f"{location}#record={index + 1}",
+        )
+
+
 def records_from(body: FetchedBody, kind: Optional[str], source: Optional[Source] = None) -> Iterator:
     """Every record (or nested source) one input holds, by its kind (stated, from the name, or
     sniffed)."""
@@ -416,6 +467,8 @@ def records_from(body: FetchedBody, kind: Optional[str], source: Optional[Source
         yield from sources_from_opml(body.data, source)
     elif kind == "urls":
         yield from records_from_url_list(body.data, body.location)
+    elif kind == "warc":
+        yield from records_from_warc(io.BytesIO(body.data), body.location, len(body.data) + 1)
     elif kind == "rss":
         yield from records_from_feed(body.data, body.location)
     elif kind == "jsonl":
@@ -479,9 +532,14 @@ class ReadSourceFn(beam.DoFn):
             )
 
     def _records(self, source: Source) -> Iterator[Union[InputRecord, dict]]:
-        if not is_http(source.location) and (source.kind or kind_from_name(source.location)) == "jsonl":
+        kind = source.kind or kind_from_name(source.location)
+        if not is_http(source.location) and kind == "jsonl":
             # Dumps can be far larger than memory: read them line by line.
             yield from records_from_jsonl(stream_lines(source.location), source.location)
+            return
+        if not is_http(source.location) and kind == "warc":
+            # A day of CC-NEWS is gigabytes: stream it record by record, warcio undoing the gzip members.
+            yield from records_from_warc(open_raw(source.location), source.location, self._policy.max_bytes)
             return
         location = source.location
         if (
@@ -511,6 +569,18 @@ def gunzipped(body: FetchedBody, max_bytes: int) -> FetchedBody:
     if len(data) > max_bytes:
         raise InputError("too_large", f"{body.location} inflates to more than {max_bytes} bytes")
     return dataclasses.replace(body, data=data)
+
+
+def open_raw(location: str):
+    """A file as raw bytes through FileSystems, not decompressed (warcio reads gzip members itself)."""
+    from apache_beam.io.filesystem import CompressionTypes
+
+    try:
+        return FileSystems.open(file_path(location), compression_type=CompressionTypes.UNCOMPRESSED)
+    except FileNotFoundError as exc:
+        raise InputError("not_found", f"no such file: {location}") from exc
+    except OSError as exc:
+        raise InputError("io_error", f"cannot read {location}: {exc}") from exc
 
 
 def stream_lines(location: str) -> Iterator[bytes]:

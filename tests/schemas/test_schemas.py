@@ -37,6 +37,7 @@ PINNED = {
             ("input_kind", pa.string(), False),
             ("input_ref", pa.string(), False),
             ("feed", pa.string()),
+            ("captured_at", pa.timestamp("us", tz="UTC")),
             ("run_id", pa.string(), False),
             ("ingested_at", pa.timestamp("us", tz="UTC"), False),
         ),

@@ -44,7 +44,8 @@ ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
         ("HTML:/a/b.htm", Source("/a/b.htm", "html")),
         ("https://example.com/feed", Source("https://example.com/feed", None)),
         ("data/x.jsonl", Source("data/x.jsonl", None)),
-        ("warc:x", Source("warc:x", None)),  # not a kind yet: a path that happens to hold a colon
+        ("warc:cc/*.warc.gz", Source("cc/*.warc.gz", "warc")),
+        ("notakind:x", Source("notakind:x", None)),  # a path that happens to hold a colon
     ],
 )
 def test_parse_spec(spec, expected):

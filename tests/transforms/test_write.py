@@ -38,6 +38,7 @@ def _article(n, day):
         "input_kind": "text",
         "input_ref": f"r{n}",
         "feed": None,
+        "captured_at": None,
         "ingested_at": STARTED,
     }
 
