@@ -195,6 +195,13 @@ def command_run(args, beam_argv: list[str]) -> int:
         raise UsageError(f"--run_id {args.run_id!r} may only hold letters, digits, '.', '_' and '-'")
     if args.input:
         _check_inputs(args.input)
+    for name in ("since", "until"):
+        value = getattr(args, name)
+        try:
+            if value is not None:
+                dt.date.fromisoformat(value)
+        except ValueError as exc:
+            raise UsageError(f"--{name} {value!r} is not a date like 2026-11-24") from exc
     output = args.output if "://" in args.output else os.path.abspath(args.output)
     if "://" not in output:
         try:

@@ -35,6 +35,34 @@ class NewsbeamOptions(PipelineOptions):
             "--run_id", default=None, help="Id of this run. Default: UTC start time and a random suffix."
         )
         parser.add_argument(
+            "--since",
+            default=None,
+            metavar="YYYY-MM-DD",
+            help="Keep stories published (else captured) on or after this UTC day; others are filter errors.",
+        )
+        parser.add_argument(
+            "--until",
+            default=None,
+            metavar="YYYY-MM-DD",
+            help="Keep stories published (else captured) on or before this UTC day.",
+        )
+        parser.add_argument(
+            "--domain",
+            action="append",
+            default=None,
+            metavar="DOMAIN",
+            help="Keep only URLs on this domain or its subdomains; repeat for more. A leading '-' "
+            "(--domain=-ads.example.com) denies a domain instead. Checked before fetching.",
+        )
+        parser.add_argument(
+            "--language",
+            action="append",
+            default=None,
+            metavar="CODE",
+            help="Keep only articles in this language (ISO 639-1, e.g. en); repeat for more. "
+            "Articles of unknown language are dropped too.",
+        )
+        parser.add_argument(
             "--fetch_timeout",
             type=float,
             default=20.0,

@@ -22,6 +22,7 @@ from pipeline.options import NewsbeamOptions
 from transforms.dedup import Deduplicate
 from transforms.entities import ExtractEntities
 from transforms.fetch import FetchPages, FetchPolicy
+from transforms.filters import FilterArticles, Filters, FilterRecords
 from transforms.parse import ParseArticles
 from transforms.read import ReadInputs
 from transforms.write import RunContext, WriteTables, count_rows, is_input_error, runs_file
@@ -66,17 +67,26 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext):
         allow_private=opts.allow_private_network,
         retries=opts.fetch_retries,
     )
-    records, read_errors = p | "ReadInputs" >> ReadInputs(opts.input or sample_inputs(), policy, ratio)
+    filters = Filters.from_options(opts.since, opts.until, opts.domain, opts.language)
+    read, read_errors = p | "ReadInputs" >> ReadInputs(opts.input or sample_inputs(), policy, ratio)
+    records, stage_errors = read, [read_errors]
+    if filters.by_domain:
+        records, domain_errors = records | "FilterRecords" >> FilterRecords(filters)
+        stage_errors.append(domain_errors)
     pages, fetch_errors = records | "FetchPages" >> FetchPages(policy, ratio)
     parsed, parse_errors = pages | "ParseArticles" >> ParseArticles(ratio)
+    stage_errors += [fetch_errors, parse_errors]
+    if filters.by_article:
+        parsed, article_errors = parsed | "FilterArticles" >> FilterArticles(filters)
+        stage_errors.append(article_errors)
     articles, duplicates = parsed | "Deduplicate" >> Deduplicate()
     entities, extract_errors = articles | "ExtractEntities" >> ExtractEntities(
         opts.spacy_model, opts.entity_batch_size
     )
-    errors = (read_errors, fetch_errors, parse_errors, extract_errors) | "AllErrors" >> beam.Flatten()
+    errors = (*stage_errors, extract_errors) | "AllErrors" >> beam.Flatten()
 
     counts = (
-        count_rows("inputs", (records, read_errors) | "AllInputs" >> beam.Flatten()),
+        count_rows("inputs", (read, read_errors) | "AllInputs" >> beam.Flatten()),
         count_rows("articles", articles),
         count_rows("duplicates", duplicates),
         count_rows("input_errors", errors | "InputErrors" >> beam.Filter(is_input_error)),

@@ -16,7 +16,12 @@ TABLE = TableSpec(
             nullable=False,
         ),
         field("url", pa.string(), "URL involved, when there is one."),
-        field("stage", pa.string(), "Stage that failed: read, fetch, parse or extract.", nullable=False),
+        field(
+            "stage",
+            pa.string(),
+            "Stage that failed: read, filter, fetch, parse or extract (filter: a --domain, --since/--until or --language filter dropped it).",
+            nullable=False,
+        ),
         field(
             "kind",
             pa.string(),

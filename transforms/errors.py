@@ -18,7 +18,7 @@ ERRORS = "errors"
 UNEXPECTED = "unexpected"
 
 #: Stages whose errors stand for a lost input record (the accounting counts these).
-INPUT_STAGES = ("read", "fetch", "parse")
+INPUT_STAGES = ("read", "filter", "fetch", "parse")
 #: Stages whose errors are about an article that was kept (extraction failed, the story did not).
 ARTICLE_STAGES = ("extract",)
 

@@ -249,3 +249,52 @@ def test_articles_files_of_schema_v1_and_v2_read_together(tmp_path, capsys):
         {"run_id": "new", "title_source": "json-ld", "published_offset": "+02:00"},
         {"run_id": "old", "title_source": None, "published_offset": None},
     ]
+
+
+def test_filters_drop_records_into_errors_and_the_run_still_adds_up(tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = [
+        "run",
+        "--input",
+        str(SAMPLES / "dumps"),
+        "--input",
+        str(SAMPLES / "feeds"),
+        "--output",
+        str(out),
+        "--domain",
+        "wire.example.com",
+        "--since",
+        "2026-11-22",
+        "--run_id",
+        "filtered",
+    ]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "inputs read               14" in printed and "accounted for             14" in printed
+    assert (
+        main(
+            [
+                "query",
+                "--output",
+                str(out),
+                "SELECT stage, kind, count(*) AS n FROM errors GROUP BY ALL ORDER BY ALL",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
+    rows = json.loads(capsys.readouterr().out)
+    assert {
+        "stage": "filter",
+        "kind": "domain_not_allowed",
+        "n": 10,
+    } in rows  # 9 feed items + the inline HTML line
+
+
+def test_a_bad_since_date_is_a_usage_error(tmp_path, capsys):
+    assert (
+        main(["run", "--input", str(SAMPLES / "stories"), "--output", str(tmp_path), "--since", "yesterday"])
+        == 2
+    )
+    assert "not a date" in capsys.readouterr().err

@@ -1,0 +1,86 @@
+"""Filters: domains before fetching, dates and languages after parsing, every drop an errors row."""
+
+import datetime as dt
+
+import apache_beam as beam
+import pytest
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from transforms.filters import FilterArticles, FilterRecords, Filters, article_refusal, domain_refusal
+from transforms.read import InputRecord
+
+FILTERS = Filters.from_options("2026-11-21", "2026-11-22", ["example.org", "-ads.example.org"], ["en"])
+
+
+@pytest.mark.parametrize(
+    "url, kind",
+    [
+        ("https://example.org/a", None),
+        ("https://news.example.org/a", None),
+        ("https://ads.example.org/a", "domain_denied"),
+        ("https://x.ads.example.org/a", "domain_denied"),
+        ("https://notexample.org/a", "domain_not_allowed"),
+        ("https://wire.example.com/a", "domain_not_allowed"),
+    ],
+)
+def test_domain_lists(url, kind):
+    refusal = domain_refusal(url, FILTERS)
+    assert (refusal[0] if refusal else None) == kind
+
+
+def _article(day, language="en", captured=None):
+    published = dt.datetime(2026, 11, day, 23, 30, tzinfo=dt.timezone.utc) if day else None
+    return {
+        "published_at": published,
+        "captured_at": captured,
+        "language": language,
+        "input_ref": f"r{day}",
+        "url": "u",
+    }
+
+
+@pytest.mark.parametrize(
+    "article, kind",
+    [
+        (_article(20), "before_since"),
+        (_article(21), None),
+        (_article(22), None),
+        (_article(23), "after_until"),
+        (_article(None), "no_date"),
+        (
+            _article(None, captured=dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc)),
+            None,
+        ),  # capture date stands in
+        (_article(21, language="de"), "language"),
+        (_article(21, language=None), "language"),
+    ],
+)
+def test_article_filters(article, kind):
+    refusal = article_refusal(article, FILTERS)
+    assert (refusal[0] if refusal else None) == kind
+
+
+def test_no_filters_keep_everything():
+    assert not Filters().by_domain and not Filters().by_article
+    assert article_refusal(_article(None, language=None), Filters()) is None
+
+
+def test_filter_transforms_route_drops_to_errors():
+    records = [
+        InputRecord("f#0", "rss", "https://news.example.org/a"),
+        InputRecord("f#1", "rss", "https://ads.example.org/b"),
+    ]
+    with TestPipeline() as p:
+        kept, errors = p | "Records" >> beam.Create(records) | FilterRecords(FILTERS)
+        assert_that(kept | beam.Map(lambda r: r.input_ref), equal_to(["f#0"]), label="kept")
+        assert_that(
+            errors | beam.Map(lambda e: (e["input_ref"], e["stage"], e["kind"])),
+            equal_to([("f#1", "filter", "domain_denied")]),
+            label="errors",
+        )
+        articles, dropped = (
+            p | "Articles" >> beam.Create([_article(21), _article(23)]) | FilterArticles(FILTERS)
+        )
+        assert_that(articles | beam.Map(lambda a: a["input_ref"]), equal_to(["r21"]), label="articles")
+        assert_that(dropped | beam.Map(lambda e: e["kind"]), equal_to(["after_until"]), label="dropped")

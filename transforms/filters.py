@@ -1,0 +1,136 @@
+"""Filters a run can apply: by domain (before fetching), by date and language (after parsing).
+
+A record a filter drops is not lost: it becomes an ``errors`` row with stage ``filter`` and a
+kind saying which filter, so the accounting (inputs = articles + duplicates + errors) holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import urllib.parse
+from dataclasses import dataclass
+from typing import Optional
+
+import apache_beam as beam
+
+from transforms.errors import ERRORS, error_row
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a run keeps. Empty means no filter of that kind."""
+
+    since: Optional[dt.date] = None  # first UTC day kept, by publication date (else capture date)
+    until: Optional[dt.date] = None  # last UTC day kept
+    allow_domains: tuple = ()  # a host must be one of these or under one of them
+    deny_domains: tuple = ()  # a host under one of these is dropped, whatever the allow list says
+    languages: tuple = ()  # ISO 639-1 codes; an article of unknown language is dropped too
+
+    @classmethod
+    def from_options(cls, since=None, until=None, domains=None, languages=None) -> "Filters":
+        """From command-line values: dates as YYYY-MM-DD, domains with a leading '-' to deny."""
+        domains = [d.strip().lower().lstrip(".") for d in domains or [] if d and d.strip()]
+        return cls(
+            since=dt.date.fromisoformat(since) if since else None,
+            until=dt.date.fromisoformat(until) if until else None,
+            allow_domains=tuple(d for d in domains if not d.startswith("-")),
+            deny_domains=tuple(d[1:].lstrip(".") for d in domains if d.startswith("-")),
+            languages=tuple(code.strip().lower() for code in languages or [] if code and code.strip()),
+        )
+
+    @property
+    def by_domain(self) -> bool:
+        return bool(self.allow_domains or self.deny_domains)
+
+    @property
+    def by_article(self) -> bool:
+        return bool(self.since or self.until or self.languages)
+
+
+def _under(host: str, domain: str) -> bool:
+    return host == domain or host.endswith("." + domain)
+
+
+def domain_refusal(url: str, filters: Filters) -> Optional[tuple[str, str]]:
+    """(kind, message) when the URL's host is outside the allow list or inside the deny list."""
+    host = (urllib.parse.urlsplit(url).hostname or "").lower().rstrip(".")
+    if any(_under(host, d) for d in filters.deny_domains):
+        return "domain_denied", f"{host or url} is on the --domain deny list"
+    if filters.allow_domains and not any(_under(host, d) for d in filters.allow_domains):
+        return "domain_not_allowed", f"{host or url} is not on the --domain allow list"
+    return None
+
+
+def article_refusal(article: dict, filters: Filters) -> Optional[tuple[str, str]]:
+    """(kind, message) when the article is outside the date range or the languages asked for."""
+    if filters.since or filters.until:
+        when = article["published_at"] or article.get("captured_at")
+        if when is None:
+            return "no_date", "the story has no publication or capture date, and --since/--until is set"
+        day = when.astimezone(dt.timezone.utc).date()
+        if filters.since and day < filters.since:
+            return "before_since", f"published {day}, before --since {filters.since}"
+        if filters.until and day > filters.until:
+            return "after_until", f"published {day}, after --until {filters.until}"
+    if filters.languages and article["language"] not in filters.languages:
+        return (
+            "language",
+            f"language {article['language'] or 'unknown'} is not in --language {','.join(filters.languages)}",
+        )
+    return None
+
+
+class FilterRecordsFn(beam.DoFn):
+    def __init__(self, filters: Filters):
+        self._filters = filters
+
+    def process(self, record):
+        refusal = domain_refusal(record.url, self._filters)
+        if refusal:
+            yield beam.pvalue.TaggedOutput(
+                ERRORS, error_row("filter", *refusal, record.input_ref, url=record.url)
+            )
+        else:
+            yield record
+
+
+class FilterArticlesFn(beam.DoFn):
+    def __init__(self, filters: Filters):
+        self._filters = filters
+
+    def process(self, article: dict):
+        refusal = article_refusal(article, self._filters)
+        if refusal:
+            yield beam.pvalue.TaggedOutput(
+                ERRORS, error_row("filter", *refusal, article["input_ref"], url=article["url"])
+            )
+        else:
+            yield article
+
+
+class FilterRecords(beam.PTransform):
+    """Input records → (records kept, errors rows for those outside the domain lists)."""
+
+    def __init__(self, filters: Filters):
+        super().__init__()
+        self._filters = filters
+
+    def expand(self, records):
+        results = records | "ByDomain" >> beam.ParDo(FilterRecordsFn(self._filters)).with_outputs(
+            ERRORS, main="kept"
+        )
+        return results.kept, results[ERRORS]
+
+
+class FilterArticles(beam.PTransform):
+    """Articles → (articles kept, errors rows for those outside the date range or languages)."""
+
+    def __init__(self, filters: Filters):
+        super().__init__()
+        self._filters = filters
+
+    def expand(self, articles):
+        results = articles | "ByDateAndLanguage" >> beam.ParDo(FilterArticlesFn(self._filters)).with_outputs(
+            ERRORS, main="kept"
+        )
+        return results.kept, results[ERRORS]
