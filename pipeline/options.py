@@ -78,6 +78,19 @@ class NewsbeamOptions(PipelineOptions):
             "Retry-After is honoured up to 60 s. Default: 3",
         )
         parser.add_argument(
+            "--ignore_robots_txt",
+            action="store_true",
+            default=False,
+            help="Fetch pages that a site's robots.txt disallows for our user agent (obeyed by default).",
+        )
+        parser.add_argument(
+            "--min_host_interval",
+            type=float,
+            default=0.0,
+            metavar="SECONDS",
+            help="At least this long between two requests to one host, per worker. Default: 0",
+        )
+        parser.add_argument(
             "--max_page_bytes",
             type=int,
             default=10_000_000,

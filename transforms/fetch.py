@@ -39,6 +39,12 @@ class FetchPolicy:
     retries: int = 3
     backoff: float = 1.0
     max_retry_after: float = 60.0
+    #: The whole download of one page, however slowly the server trickles it.
+    total_timeout: float = 60.0
+    #: Honour robots.txt (fetched once per host per worker); a disallowed page is an errors row.
+    obey_robots: bool = True
+    #: At least this many seconds between two requests to one host, per worker.
+    min_host_interval: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -195,13 +201,16 @@ def fetch_http(
                 raise InputError("unsafe_redirect", f"{url} redirects to {target}, not an http(s) URL")
             url = target
             continue
-        return _read_body(response, url, policy.max_bytes)
+        return _read_body(response, url, policy.max_bytes, total_seconds=policy.total_timeout)
     raise InputError("too_many_redirects", f"more than {policy.max_redirects} redirects from {url}")
 
 
-def _read_body(response, url: str, max_bytes: int) -> FetchedBody:
+def _read_body(response, url: str, max_bytes: int, total_seconds: float = float("inf")) -> FetchedBody:
+    """The body of a 2xx answer, at most ``max_bytes`` and within ``total_seconds`` (a server that
+    trickles a byte at a time never trips the read timeout, so the whole read is timed too)."""
     import requests
 
+    deadline = time.monotonic() + total_seconds
     with response:
         if not 200 <= response.status_code < 300:
             raise InputError(
@@ -214,6 +223,10 @@ def _read_body(response, url: str, max_bytes: int) -> FetchedBody:
                 size += len(chunk)
                 if size > max_bytes:
                     raise InputError("too_large", f"{url} sent more than {max_bytes} bytes")
+                if time.monotonic() > deadline:
+                    raise InputError(
+                        "timeout", f"{url} took longer than {total_seconds:g} s to send its page"
+                    )
                 chunks.append(chunk)
         except requests.exceptions.RequestException as exc:
             raise InputError("timeout", f"reading {url} failed: {exc}") from exc
@@ -269,6 +282,20 @@ def page_html(body: FetchedBody) -> str:
     return decode_html(body)
 
 
+def robots_rules(host: str, policy: FetchPolicy, session=None):
+    """The host's robots.txt rules, or None when it has none (404, unreachable): then all is allowed."""
+    import urllib.robotparser
+
+    quick = dataclasses.replace(policy, retries=0, max_bytes=min(policy.max_bytes, 500_000))
+    try:
+        body = fetch_http(f"{host}/robots.txt", quick, session)
+    except InputError:
+        return None
+    rules = urllib.robotparser.RobotFileParser()
+    rules.parse(body.data.decode("utf-8", errors="replace").splitlines())
+    return rules
+
+
 class FetchPageFn(beam.DoFn):
     """Fill in the HTML of records that only have a URL; pass the others through."""
 
@@ -278,17 +305,38 @@ class FetchPageFn(beam.DoFn):
     def setup(self):
         import requests
 
-        # A session per worker reuses connections; sessions are not picklable, hence here.
+        # A session per worker reuses connections; sessions are not picklable, hence here. The
+        # robots.txt rules and last request times are per worker too: each worker is polite on
+        # its own, which is what a worker can know without coordination.
         self._session = requests.Session()
+        self._robots: dict = {}
+        self._last_request: dict = {}
 
     def teardown(self):
         self._session.close()
+
+    def _polite(self, url: str) -> None:
+        """Raise when robots.txt disallows the URL; wait out the per-host interval."""
+        parts = urllib.parse.urlsplit(url)
+        host = f"{parts.scheme}://{parts.netloc}"
+        if self._policy.obey_robots and is_http(url):
+            if host not in self._robots:
+                self._robots[host] = robots_rules(host, self._policy, self._session)
+            rules = self._robots[host]
+            if rules is not None and not rules.can_fetch(self._policy.user_agent, url):
+                raise InputError("robots_disallowed", f"{host}/robots.txt disallows {url} for our user agent")
+        if self._policy.min_host_interval > 0:
+            wait = self._last_request.get(host, 0.0) + self._policy.min_host_interval - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self._last_request[host] = time.monotonic()
 
     def process(self, record):
         if record.html is not None or record.text is not None:
             yield record
             return
         try:
+            self._polite(record.url)
             body = fetch(record.url, self._policy, self._session)
             html = page_html(body)
         except InputError as exc:

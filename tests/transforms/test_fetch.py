@@ -236,3 +236,59 @@ def test_retry_after_values(value, seconds):
 
     now = dt.datetime(2026, 11, 25, 6, 0, tzinfo=dt.timezone.utc)
     assert retry_after_seconds(value, now) == seconds
+
+
+def test_a_trickling_server_hits_the_total_timeout(http_server):
+    http_server.add("/trickle", PAGE * 50)
+    policy = FetchPolicy(timeout=5, max_bytes=1_000_000, allow_private=True, retries=0, total_timeout=0.0)
+    with pytest.raises(InputError) as err:
+        fetch(f"{http_server.base}/trickle", policy)
+    assert err.value.kind == "timeout" and "longer than" in err.value.message
+
+
+def test_robots_txt_is_obeyed_unless_told_otherwise(http_server):
+    http_server.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
+    http_server.add("/private/story", PAGE)
+    http_server.add("/public/story", PAGE)
+    records = [
+        InputRecord("f#0", "rss", f"{http_server.base}/private/story"),
+        InputRecord("f#1", "rss", f"{http_server.base}/public/story"),
+    ]
+    with TestPipeline() as p:
+        pages, errors = p | beam.Create(records) | FetchPages(LOOPBACK(5, 100_000))
+        assert_that(pages | beam.Map(lambda r: r.input_ref), equal_to(["f#1"]), label="pages")
+        assert_that(
+            errors | beam.Map(lambda e: (e["input_ref"], e["kind"])),
+            equal_to([("f#0", "robots_disallowed")]),
+            label="errors",
+        )
+    import dataclasses
+
+    ignoring = dataclasses.replace(LOOPBACK(5, 100_000), obey_robots=False)
+    with TestPipeline() as p:
+        pages, errors = p | beam.Create(records) | FetchPages(ignoring)
+        assert_that(pages | beam.Map(lambda r: r.input_ref), equal_to(["f#0", "f#1"]), label="pages")
+
+
+def test_min_host_interval_spaces_requests_to_one_host(http_server):
+    import time as clock
+
+    from transforms.fetch import FetchPageFn
+
+    http_server.add("/a", PAGE)
+    fn = FetchPageFn(
+        FetchPolicy(
+            timeout=5,
+            max_bytes=100_000,
+            allow_private=True,
+            retries=0,
+            obey_robots=False,
+            min_host_interval=0.3,
+        )
+    )
+    fn.setup()
+    started = clock.monotonic()
+    for n in range(3):
+        list(fn.process(InputRecord(f"f#{n}", "rss", f"{http_server.base}/a")))
+    fn.teardown()
+    assert clock.monotonic() - started >= 0.6
