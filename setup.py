@@ -38,6 +38,7 @@ setup(
         "w3lib>=2.1",
         "python-dateutil>=2.8",
         "beautifulsoup4>=4.12",
+        "charset-normalizer>=3",
     ],
     extras_require={
         "test": ["pytest>=8", "polars>=1.0", "ruff>=0.6"],

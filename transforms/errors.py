@@ -45,6 +45,8 @@ def error_row(
     """The one constructor of ``errors`` rows (run_id and run_date are stamped by the writer)."""
     if stage not in INPUT_STAGES + ARTICLE_STAGES:
         raise ValueError(f"unknown stage {stage!r}")
+    # A Beam counter per stage and kind: the Dataflow console shows them while a job runs.
+    beam.metrics.Metrics.counter("newsbeam.errors", f"{stage}.{kind}").inc()
     message = " ".join(str(message).split()) or kind
     if len(message) > MAX_MESSAGE_CHARS:
         message = message[: MAX_MESSAGE_CHARS - 1] + "…"

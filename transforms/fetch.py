@@ -21,6 +21,11 @@ from transforms.errors import InputError, apply_with_errors, failed
 
 USER_AGENT = "newsbeam/0.1 (+https://github.com/newsbeam/newsbeam; news ingestion pipeline)"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+#: File signatures that no HTML page starts with.
+BINARY_MAGIC = (
+    (b"%PDF-", "PDF"), (b"\x89PNG", "PNG image"), (b"GIF8", "GIF image"), (b"\xff\xd8\xff", "JPEG image"),
+    (b"PK\x03\x04", "ZIP archive"), (b"\x1f\x8b", "gzip file"), (b"RIFF", "RIFF media file"),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -264,10 +269,51 @@ def decode_html(body: FetchedBody) -> str:
     declared = []
     if body.content_type and "charset=" in body.content_type.lower():
         declared.append(body.content_type.lower().split("charset=")[-1].split(";")[0].strip().strip("\"'"))
-    dammit = UnicodeDammit(body.data, known_definite_encodings=declared, is_html=True)
+    dammit = UnicodeDammit(
+        body.data,
+        known_definite_encodings=declared,
+        user_encodings=detected_encodings(body.data),
+        is_html=True,
+    )
     if dammit.unicode_markup is None:
         raise InputError("undecodable", f"{body.location}: cannot decode the page's bytes")
     return dammit.unicode_markup
+
+
+#: Where charset detection cannot tell codepages apart, the ones the web actually uses win.
+WEB_ENCODINGS = (
+    "cp1252",
+    "iso8859_15",
+    "cp1251",
+    "cp1250",
+    "shift_jis",
+    "cp932",
+    "euc_jp",
+    "gb18030",
+    "euc_kr",
+    "big5",
+)
+
+
+def detected_encodings(data: bytes) -> list[str]:
+    """charset_normalizer's guesses, best first: among the guesses about as clean as the best one,
+    the most coherent wins, and a web-common codepage breaks ties (it otherwise calls Latin-1
+    French "mac_latin2")."""
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(data[:200_000]))
+    if not matches:
+        return []
+    cleanest = min(m.chaos for m in matches)
+    close = [m for m in matches if m.chaos <= cleanest + 0.05]
+
+    def rank(match):
+        common = (
+            WEB_ENCODINGS.index(match.encoding) if match.encoding in WEB_ENCODINGS else len(WEB_ENCODINGS)
+        )
+        return (-round(match.coherence, 2), common)
+
+    return [m.encoding for m in sorted(close, key=rank)][:3]
 
 
 def page_html(body: FetchedBody) -> str:
@@ -279,6 +325,9 @@ def page_html(body: FetchedBody) -> str:
         raise InputError("empty", f"{body.location} is empty")
     if b"\x00" in body.data[:1024] and not looks_like_html(body.data):
         raise InputError("not_html", f"{body.location} is binary, not an HTML page")
+    for magic, kind in BINARY_MAGIC:
+        if body.data.lstrip()[: len(magic)] == magic:  # a server that calls a PDF text/html
+            raise InputError("not_html", f"{body.location} is a {kind}, whatever its Content-Type says")
     return decode_html(body)
 
 

@@ -292,3 +292,38 @@ def test_min_host_interval_spaces_requests_to_one_host(http_server):
         list(fn.process(InputRecord(f"f#{n}", "rss", f"{http_server.base}/a")))
     fn.teardown()
     assert clock.monotonic() - started >= 0.6
+
+
+@pytest.mark.parametrize(
+    "data, content_type",
+    [
+        (b"%PDF-1.7\n1 0 obj << >> endobj", "text/html"),  # lies about its type
+        (b"\x89PNG\r\n\x1a\n", "text/html; charset=utf-8"),
+        (b"%PDF-1.4", None),
+    ],
+)
+def test_binary_files_are_not_pages_whatever_they_claim(data, content_type):
+    with pytest.raises(InputError) as err:
+        page_html(FetchedBody("x", data, content_type))
+    assert err.value.kind == "not_html"
+
+
+def test_shift_jis_and_latin1_without_a_charset_are_detected():
+    japanese = (
+        "<html><body><p>"
+        + "宮崎県で震度5弱の地震がありました。津波注意報が出ています。" * 5
+        + "</p></body></html>"
+    )
+    assert "津波注意報" in page_html(FetchedBody("x", japanese.encode("shift_jis"), "text/html"))
+    french = (
+        "<html><body><p>"
+        + "Le préfet a déclaré que la sécurité était renforcée à Paris. " * 5
+        + "</p></body></html>"
+    )
+    assert "préfet" in page_html(FetchedBody("x", french.encode("latin-1"), "text/html"))
+    russian = (
+        "<html><body><p>"
+        + "Президент заявил, что переговоры продолжатся на следующей неделе. " * 3
+        + "</p></body></html>"
+    )
+    assert "переговоры" in page_html(FetchedBody("x", russian.encode("cp1251"), "text/html"))
