@@ -195,6 +195,8 @@ def command_run(args, beam_argv: list[str]) -> int:
         raise UsageError(f"--run_id {args.run_id!r} may only hold letters, digits, '.', '_' and '-'")
     if args.input:
         _check_inputs(args.input)
+    if args.max_articles is not None and args.max_articles < 0:
+        raise UsageError("--max_articles must be 0 or more")
     for name in ("since", "until"):
         value = getattr(args, name)
         try:

@@ -63,6 +63,14 @@ class NewsbeamOptions(PipelineOptions):
             "Articles of unknown language are dropped too.",
         )
         parser.add_argument(
+            "--max_articles",
+            type=int,
+            default=None,
+            metavar="N",
+            help="Read only the first N input records (ordered by input reference, so every run picks "
+            "the same); the rest are filter errors and are not fetched.",
+        )
+        parser.add_argument(
             "--fetch_timeout",
             type=float,
             default=20.0,

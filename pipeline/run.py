@@ -22,7 +22,7 @@ from pipeline.options import NewsbeamOptions
 from transforms.dedup import Deduplicate
 from transforms.entities import ExtractEntities
 from transforms.fetch import FetchPages, FetchPolicy
-from transforms.filters import FilterArticles, Filters, FilterRecords
+from transforms.filters import FilterArticles, FilterRecords, Filters, LimitRecords
 from transforms.parse import ParseArticles
 from transforms.read import ReadInputs
 from transforms.write import RunContext, WriteTables, count_rows, is_input_error, runs_file
@@ -76,6 +76,9 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext):
     if filters.by_domain:
         records, domain_errors = records | "FilterRecords" >> FilterRecords(filters)
         stage_errors.append(domain_errors)
+    if opts.max_articles is not None:
+        records, limit_errors = records | "LimitRecords" >> LimitRecords(opts.max_articles)
+        stage_errors.append(limit_errors)
     pages, fetch_errors = records | "FetchPages" >> FetchPages(policy, ratio)
     parsed, parse_errors = pages | "ParseArticles" >> ParseArticles(ratio)
     stage_errors += [fetch_errors, parse_errors]

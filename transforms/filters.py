@@ -134,3 +134,40 @@ class FilterArticles(beam.PTransform):
             ERRORS, main="kept"
         )
         return results.kept, results[ERRORS]
+
+
+class KeepFirstFn(beam.DoFn):
+    """Records whose input_ref is among the kept ones pass; the others are filter errors."""
+
+    def __init__(self, limit: int):
+        self._limit = limit
+
+    def process(self, record, kept):
+        if record.input_ref in kept:
+            yield record
+        else:
+            message = f"beyond --max_articles {self._limit} (the first {self._limit} input records by reference are kept)"
+            yield beam.pvalue.TaggedOutput(
+                ERRORS, error_row("filter", "over_max_articles", message, record.input_ref, url=record.url)
+            )
+
+
+class LimitRecords(beam.PTransform):
+    """Keep the first ``limit`` input records, ordered by input reference so every run and runner
+    keeps the same ones; the rest become filter errors before anything is fetched."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self._limit = limit
+
+    def expand(self, records):
+        kept = (
+            records
+            | "Refs" >> beam.Map(lambda r: r.input_ref)
+            | "FirstRefs" >> beam.combiners.Top.Smallest(self._limit)
+            | "AsSet" >> beam.Map(set)
+        )
+        results = records | "KeepFirst" >> beam.ParDo(
+            KeepFirstFn(self._limit), kept=beam.pvalue.AsSingleton(kept)
+        ).with_outputs(ERRORS, main="kept")
+        return results.kept, results[ERRORS]

@@ -298,3 +298,11 @@ def test_a_bad_since_date_is_a_usage_error(tmp_path, capsys):
         == 2
     )
     assert "not a date" in capsys.readouterr().err
+
+
+def test_max_articles_reads_only_the_first_records_and_adds_up(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", "--input", str(SAMPLES / "feeds"), "--output", str(out), "--max_articles", "3"]) == 0
+    printed = capsys.readouterr().out
+    assert "inputs read                9" in printed and "accounted for              9" in printed
+    assert "filter/over_max_articles 6" in printed

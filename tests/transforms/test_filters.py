@@ -84,3 +84,17 @@ def test_filter_transforms_route_drops_to_errors():
         )
         assert_that(articles | beam.Map(lambda a: a["input_ref"]), equal_to(["r21"]), label="articles")
         assert_that(dropped | beam.Map(lambda e: e["kind"]), equal_to(["after_until"]), label="dropped")
+
+
+def test_limit_records_keeps_the_first_by_reference_whatever_the_order():
+    from transforms.filters import LimitRecords
+
+    records = [InputRecord(f"feed#{n}", "rss", f"https://example.org/{n}") for n in (5, 1, 3, 2, 4)]
+    with TestPipeline() as p:
+        kept, dropped = p | beam.Create(records) | LimitRecords(2)
+        assert_that(kept | beam.Map(lambda r: r.input_ref), equal_to(["feed#1", "feed#2"]), label="kept")
+        assert_that(
+            dropped | beam.Map(lambda e: (e["input_ref"], e["stage"], e["kind"])),
+            equal_to([(f"feed#{n}", "filter", "over_max_articles") for n in (3, 4, 5)]),
+            label="dropped",
+        )
