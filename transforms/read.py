@@ -1,32 +1,31 @@
 """Read input SPECs (paths, globs, URLs) into input records: one per story an input offers.
 
-A SPEC is ``[kind:]location``. Its kind is the prefix when given (``rss:``, ``html:``,
-``jsonl:``, ``text:``), else the file name's extension, else a sniff of the content. One input
-record is one feed item, one HTML file, one JSONL line or one text file; an input that cannot
-be read at all is one ``errors`` row, so every record is accounted for.
+A SPEC is ``[kind:]location``. Its kind is the prefix when given, else the file name's
+extension, else a sniff of the content. One input record is one feed item, sitemap or URL-list
+entry, WARC response, HTML file, JSONL line or text file; an input that cannot be read at all is
+one ``errors`` row, so every record is accounted for. This module holds the types, the kinds and
+the Beam transform; each format's reader is in ``read_feeds``, ``read_lists``, ``read_dumps`` or
+``read_warc``.
 """
 
 from __future__ import annotations
 
-import calendar
 import dataclasses
 import datetime as dt
-import csv
 import io
-import json
 import os
 import re
 import posixpath
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Union
+from typing import Iterator, Optional, Union
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.errors import ERRORS, InputError, apply_with_errors, error_row, failed
-from transforms.fetch import FetchedBody, FetchPolicy, decode_html, fetch, file_path, is_http, page_html
+from transforms.errors import ERRORS, InputError, apply_with_errors, failed
+from transforms.fetch import FetchedBody, FetchPolicy, fetch, file_path, is_http
 
 KINDS = ("rss", "opml", "sitemap", "urls", "warc", "html", "jsonl", "text")
 #: How deep lists of lists are followed: OPML → feed, sitemap index → sitemap, robots.txt → sitemap.
@@ -195,268 +194,19 @@ def parse_date(value) -> Optional[dt.datetime]:
         return None
 
 
-def records_from_feed(data: bytes, location: str) -> Iterator[Union[InputRecord, dict]]:
-    """Each RSS/Atom item as a record to fetch, or an errors row for an item without a link."""
-    import feedparser  # the reference RSS/Atom parser: every dialect, tolerant of broken feeds
-
-    feed = feedparser.parse(data)
-    if feed.bozo and not feed.entries:
-        raise InputError("invalid_feed", f"{location} is not a readable RSS/Atom feed: {feed.bozo_exception}")
-    language = (feed.feed.get("language") or "").split("-")[0].lower() or None
-    for index, entry in enumerate(feed.entries):
-        ref = f"{location}#item={index}"
-        link = entry.get("link")
-        if not link:
-            yield error_row("read", "no_link", f"feed item {index} has no link", ref)
-            continue
-        url = resolve_link(location, link)
-        if is_http(location) and not is_http(url):
-            # A feed from the web may only point at the web: never at this machine's files or buckets.
-            yield error_row(
-                "read", "unsafe_link", f"feed item {index} links to {url}, not an http(s) URL", ref
-            )
-            continue
-        authors = tuple(a["name"] for a in entry.get("authors", []) if a.get("name"))
-        yield InputRecord(
-            input_ref=ref,
-            input_kind="rss",
-            url=url,
-            title=entry.get("title") or None,
-            authors=authors,
-            published_at=feed_date(entry.get("published_parsed") or entry.get("updated_parsed")),
-            language=language,
-            feed=location,
-        )
-
-
-def feed_date(parsed) -> Optional[dt.datetime]:
-    """feedparser's UTC struct_time as an aware datetime; None when absent or out of range."""
-    if not parsed:
-        return None
-    try:
-        return dt.datetime.fromtimestamp(calendar.timegm(parsed), dt.timezone.utc)
-    except (OverflowError, ValueError, OSError):
-        return None
-
-
-def records_from_jsonl(lines: Iterable[bytes], location: str) -> Iterator[Union[InputRecord, dict]]:
-    """Each line ``{"url", "html"}`` or ``{"url", "title", "text"}`` as a record; bad lines as errors."""
-    for lineno, line in enumerate(lines, start=1):
-        raw = line.decode("utf-8", errors="replace")
-        if not raw.strip():
-            continue
-        ref = f"{location}:{lineno}"
-        try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            yield error_row("read", "invalid_json", f"line {lineno} is not valid JSON: {exc.msg}", ref)
-            continue
-        if not isinstance(obj, dict):
-            yield error_row("read", "invalid_record", f"line {lineno} is not a JSON object", ref)
-            continue
-        html, text, url = obj.get("html"), obj.get("text"), obj.get("url")
-        if not isinstance(html, str) and not isinstance(text, str):
-            yield error_row(
-                "read",
-                "no_body",
-                f"line {lineno} has neither an 'html' nor a 'text' string",
-                ref,
-                url=url if isinstance(url, str) else None,
-            )
-            continue
-        if url is not None and not isinstance(url, str):
-            yield error_row("read", "invalid_record", f"line {lineno}: 'url' is not a string", ref)
-            continue
-        authors = obj.get("authors") or ()
-        if isinstance(authors, str):
-            authors = (authors,)
-        yield InputRecord(
-            input_ref=ref,
-            input_kind="jsonl",
-            url=url or f"{to_uri(location)}#line={lineno}",
-            html=html if isinstance(html, str) else None,
-            text=text if isinstance(text, str) and not isinstance(html, str) else None,
-            title=obj.get("title") if isinstance(obj.get("title"), str) else None,
-            authors=tuple(a for a in authors if isinstance(a, str)),
-            published_at=parse_date(obj.get("published") or obj.get("published_at") or obj.get("date")),
-            language=obj.get("language") if isinstance(obj.get("language"), str) else None,
-        )
-
-
-def record_from_html(body: FetchedBody) -> InputRecord:
-    """A local or fetched HTML page as one record."""
-    return InputRecord(
-        input_ref=body.location, input_kind="html", url=to_uri(body.location), html=page_html(body)
-    )
-
-
-def record_from_text(body: FetchedBody) -> InputRecord:
-    """A plain-text story as one record (decoded as UTF-8, else by detection)."""
-    if b"\x00" in body.data[:4096]:
-        raise InputError("not_text", f"{body.location} is binary, not a text story")
-    try:
-        text = body.data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = decode_html(body)
-    return InputRecord(input_ref=body.location, input_kind="text", url=to_uri(body.location), text=text)
-
-
-def parse_xml(data: bytes, location: str):
-    """A safe lxml parse: no entity expansion, no external entities or DTDs, no network, no huge
-    trees (a "billion laughs" document is an error, not an out-of-memory)."""
-    from lxml import etree
-
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False
-    )
-    try:
-        root = etree.fromstring(data, parser=parser)
-    except etree.XMLSyntaxError as exc:
-        raise InputError("bad_xml", f"{location} is not well-formed XML: {exc}") from exc
-    if root is None:
-        raise InputError("bad_xml", f"{location} holds no XML document")
-    return root
-
-
-def _local(tag) -> str:
-    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
-
-
-def _child_text(node, name: str) -> Optional[str]:
-    for child in node.iter():
-        if _local(child.tag) == name and child.text and child.text.strip():
-            return child.text.strip()
-    return None
-
-
-def sources_from_opml(data: bytes, source: Source) -> Iterator[Source]:
-    """Every feed an OPML list names (outlines with an xmlUrl, at any depth)."""
-    root = parse_xml(data, source.location)
-    if _local(root.tag) != "opml":
-        raise InputError("bad_opml", f"{source.location} is XML but not OPML")
-    for outline in (node for node in root.iter() if _local(node.tag) == "outline"):
-        feed = outline.get("xmlUrl") or outline.get("xmlurl")
-        if feed:
-            yield Source(resolve_link(source.location, feed), "rss", source.depth + 1)
-
-
-def items_from_sitemap(data: bytes, source: Source) -> Iterator[Union[InputRecord, Source, dict]]:
-    """A urlset's pages as records (with Google News title, date and language when present), or a
-    sitemap index's sitemaps as sources."""
-    root = parse_xml(data, source.location)
-    kind = _local(root.tag)
-    if kind == "sitemapindex":
-        for node in root:
-            loc = _child_text(node, "loc") if _local(node.tag) == "sitemap" else None
-            if loc:
-                yield Source(resolve_link(source.location, loc), "sitemap", source.depth + 1)
-        return
-    if kind != "urlset":
-        raise InputError("bad_sitemap", f"{source.location} is XML but neither a urlset nor a sitemap index")
-    for index, node in enumerate(n for n in root if _local(n.tag) == "url"):
-        ref = f"{source.location}#url={index}"
-        loc = _child_text(node, "loc")
-        if not loc:
-            yield error_row("read", "no_link", f"sitemap entry {index} has no <loc>", ref)
-            continue
-        language = _child_text(node, "language")
-        yield InputRecord(
-            input_ref=ref,
-            input_kind="sitemap",
-            url=resolve_link(source.location, loc),
-            title=_child_text(node, "title"),
-            published_at=parse_date(_child_text(node, "publication_date") or _child_text(node, "lastmod")),
-            language=language.split("-")[0].lower() if language else None,
-            feed=source.location,
-        )
-
-
-def sitemaps_from_robots(data: bytes, source: Source) -> Iterator[Source]:
-    """The ``Sitemap:`` lines of a robots.txt."""
-    for line in data.decode("utf-8", errors="replace").splitlines():
-        key, _, value = line.partition(":")
-        if key.strip().lower() == "sitemap" and value.strip():
-            yield Source(resolve_link(source.location, value.strip()), "sitemap", source.depth + 1)
-
-
-def records_from_url_list(data: bytes, location: str) -> Iterator[Union[InputRecord, dict]]:
-    """One URL per line (``#`` starts a comment), or a CSV with a url (or link) column."""
-    text = data.decode("utf-8-sig", errors="replace")
-    first = next(
-        (line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")), ""
-    )
-    if location.lower().endswith((".csv", ".csv.gz")) or (
-        "," in first and not first.strip().startswith("http")
-    ):
-        reader = csv.DictReader(io.StringIO(text))
-        column = next(
-            (c for c in reader.fieldnames or [] if c and c.strip().lower() in ("url", "link")), None
-        )
-        if column is None:
-            raise InputError("no_url_column", f"{location} has no url or link column")
-        rows = ((index + 2, (row.get(column) or "").strip()) for index, row in enumerate(reader))
-    else:
-        rows = ((index + 1, line.split("#", 1)[0].strip()) for index, line in enumerate(text.splitlines()))
-    for lineno, url in rows:
-        if not url:
-            continue
-        ref = f"{location}:{lineno}"
-        if not is_http(url):
-            yield error_row("read", "invalid_url", f"line {lineno} is not an http(s) URL: {url[:200]}", ref)
-            continue
-        yield InputRecord(input_ref=ref, input_kind="urls", url=url)
-
-
-def records_from_warc(stream, location: str, max_bytes: int) -> Iterator[Union[InputRecord, dict]]:
-    """Each HTTP response record of a WARC (CC-NEWS) as a page, read record by record with warcio;
-    other record types (request, metadata, warcinfo) are not stories and are passed over. A page
-    that is not HTML, too large, or cut off by a truncated file is an errors row."""
-    from warcio.archiveiterator import ArchiveIterator
-    from warcio.exceptions import ArchiveLoadFailed
-
-    index = -1
-    try:
-        for record in ArchiveIterator(stream):
-            if record.rec_type != "response":
-                continue
-            index += 1
-            url = record.rec_headers.get_header("WARC-Target-URI") or f"{to_uri(location)}#record={index}"
-            ref = f"{location}#record={index}"
-            captured = parse_date(record.rec_headers.get_header("WARC-Date"))
-            content_type = record.http_headers.get_header("Content-Type") if record.http_headers else None
-            data = record.content_stream().read(max_bytes + 1)
-            if len(data) > max_bytes:
-                yield error_row(
-                    "read", "too_large", f"WARC record {index} is larger than {max_bytes} bytes", ref, url=url
-                )
-                continue
-            record.content_stream().read()  # drain what is left, so the length and digest checks run
-            missing = getattr(record.raw_stream, "limit", 0)
-            if missing > 0 or record.digest_checker.passed is False:
-                problem = f"{missing} bytes short of its Content-Length" if missing > 0 else "digest mismatch"
-                yield error_row(
-                    "read", "truncated_record", f"WARC record {index} is damaged: {problem}", ref, url=url
-                )
-                continue
-            try:
-                html = page_html(FetchedBody(url, data, content_type))
-            except InputError as exc:
-                yield error_row("read", exc.kind, exc.message, ref, url=url)
-                continue
-            yield InputRecord(input_ref=ref, input_kind="warc", url=url, html=html, captured_at=captured)
-    except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
-        # The records before the damage were read; the rest of the file is one error.
-        yield error_row(
-            "read",
-            "truncated_warc",
-            f"{location} is damaged after record {index}: {exc}",
-            f"{location}#record={index + 1}",
-        )
-
-
 def records_from(body: FetchedBody, kind: Optional[str], source: Optional[Source] = None) -> Iterator:
     """Every record (or nested source) one input holds, by its kind (stated, from the name, or
-    sniffed)."""
+    sniffed). The readers live in ``read_*.py``; imported here, as they import this module."""
+    from transforms.read_dumps import record_from_html, record_from_text, records_from_jsonl
+    from transforms.read_feeds import records_from_feed
+    from transforms.read_lists import (
+        items_from_sitemap,
+        records_from_url_list,
+        sitemaps_from_robots,
+        sources_from_opml,
+    )
+    from transforms.read_warc import records_from_warc
+
     source = source or Source(body.location, kind)
     kind = kind or kind_from_name(body.location) or sniff_kind(body.data)
     if kind == "sitemap" and posixpath.basename(urllib.parse.urlsplit(body.location).path) == "robots.txt":
@@ -532,6 +282,9 @@ class ReadSourceFn(beam.DoFn):
             )
 
     def _records(self, source: Source) -> Iterator[Union[InputRecord, dict]]:
+        from transforms.read_dumps import records_from_jsonl
+        from transforms.read_warc import records_from_warc
+
         kind = source.kind or kind_from_name(source.location)
         if not is_http(source.location) and kind == "jsonl":
             # Dumps can be far larger than memory: read them line by line.

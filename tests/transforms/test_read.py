@@ -16,13 +16,12 @@ from transforms.read import (
     Source,
     kind_from_name,
     parse_spec,
-    record_from_text,
     records_from,
-    records_from_feed,
-    records_from_jsonl,
     resolve_link,
     sniff_kind,
 )
+from transforms.read_dumps import record_from_text, records_from_jsonl
+from transforms.read_feeds import records_from_feed
 
 RSS = b"""<?xml version="1.0"?>
 <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T</title><language>en-gb</language>
@@ -129,7 +128,7 @@ def test_a_web_feed_may_not_point_at_local_files():
 
 
 def test_feed_dates_out_of_range_are_unknown():
-    from transforms.read import feed_date
+    from transforms.read_feeds import feed_date
 
     assert feed_date(None) is None
     assert feed_date((99999, 1, 1, 0, 0, 0, 0, 1, 0)) is None

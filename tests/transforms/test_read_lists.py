@@ -10,15 +10,8 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from transforms.errors import InputError
 from transforms.fetch import FetchPolicy
-from transforms.read import (
-    InputRecord,
-    ReadInputs,
-    Source,
-    items_from_sitemap,
-    records_from_url_list,
-    sniff_kind,
-    sources_from_opml,
-)
+from transforms.read import InputRecord, ReadInputs, Source, sniff_kind
+from transforms.read_lists import items_from_sitemap, records_from_url_list, sources_from_opml
 
 OPML = b"""<?xml version="1.0"?><opml version="2.0"><head><title>Subs</title></head><body>
 <outline text="News"><outline type="rss" text="World" xmlUrl="feeds/world.rss"/>

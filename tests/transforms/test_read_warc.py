@@ -12,7 +12,8 @@ from warcio.warcwriter import WARCWriter
 from tests.conftest import SAMPLES
 from transforms.fetch import FetchPolicy
 from transforms.parse import article_from_record
-from transforms.read import InputRecord, ReadInputs, records_from_warc
+from transforms.read import InputRecord, ReadInputs
+from transforms.read_warc import records_from_warc
 
 PAGE = (SAMPLES / "pages" / "harbour-bridge-reopens.html").read_bytes()
 

@@ -1,0 +1,55 @@
+"""RSS and Atom feeds: each item a record whose link is fetched (feedparser reads every dialect)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from typing import Iterator, Optional, Union
+
+from transforms.errors import InputError, error_row
+from transforms.fetch import is_http
+from transforms.read import InputRecord, resolve_link
+
+
+def records_from_feed(data: bytes, location: str) -> Iterator[Union[InputRecord, dict]]:
+    """Each RSS/Atom item as a record to fetch, or an errors row for an item without a link."""
+    import feedparser  # the reference RSS/Atom parser: every dialect, tolerant of broken feeds
+
+    feed = feedparser.parse(data)
+    if feed.bozo and not feed.entries:
+        raise InputError("invalid_feed", f"{location} is not a readable RSS/Atom feed: {feed.bozo_exception}")
+    language = (feed.feed.get("language") or "").split("-")[0].lower() or None
+    for index, entry in enumerate(feed.entries):
+        ref = f"{location}#item={index}"
+        link = entry.get("link")
+        if not link:
+            yield error_row("read", "no_link", f"feed item {index} has no link", ref)
+            continue
+        url = resolve_link(location, link)
+        if is_http(location) and not is_http(url):
+            # A feed from the web may only point at the web: never at this machine's files or buckets.
+            yield error_row(
+                "read", "unsafe_link", f"feed item {index} links to {url}, not an http(s) URL", ref
+            )
+            continue
+        authors = tuple(a["name"] for a in entry.get("authors", []) if a.get("name"))
+        yield InputRecord(
+            input_ref=ref,
+            input_kind="rss",
+            url=url,
+            title=entry.get("title") or None,
+            authors=authors,
+            published_at=feed_date(entry.get("published_parsed") or entry.get("updated_parsed")),
+            language=language,
+            feed=location,
+        )
+
+
+def feed_date(parsed) -> Optional[dt.datetime]:
+    """feedparser's UTC struct_time as an aware datetime; None when absent or out of range."""
+    if not parsed:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(calendar.timegm(parsed), dt.timezone.utc)
+    except (OverflowError, ValueError, OSError):
+        return None
