@@ -12,7 +12,7 @@ import time
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
@@ -224,7 +224,7 @@ def _read_body(response, url: str, max_bytes: int, total_seconds: float = float(
             )
         chunks, size = [], 0
         try:
-            for chunk in response.iter_content(chunk_size=65536):
+            for chunk in _as_it_arrives(response):
                 size += len(chunk)
                 if size > max_bytes:
                     raise InputError("too_large", f"{url} sent more than {max_bytes} bytes")
@@ -233,9 +233,23 @@ def _read_body(response, url: str, max_bytes: int, total_seconds: float = float(
                         "timeout", f"{url} took longer than {total_seconds:g} s to send its page"
                     )
                 chunks.append(chunk)
-        except requests.exceptions.RequestException as exc:
+        except (requests.exceptions.RequestException, OSError) as exc:
             raise InputError("timeout", f"reading {url} failed: {exc}") from exc
         return FetchedBody(url, b"".join(chunks), response.headers.get("Content-Type"))
+
+
+def _as_it_arrives(response) -> Iterator[bytes]:
+    """The decoded body in pieces as the socket delivers them (urllib3's ``read1``), so a deadline
+    is checked between pieces; ``iter_content`` would wait for a full chunk from a trickling server."""
+    raw = response.raw
+    if not hasattr(raw, "read1"):  # an old urllib3: whole chunks, still capped in size
+        yield from response.iter_content(chunk_size=65536)
+        return
+    while True:
+        piece = raw.read1(65536, decode_content=True)
+        if not piece:
+            return
+        yield piece
 
 
 def fetch(location: str, policy: FetchPolicy, session=None) -> FetchedBody:
