@@ -80,60 +80,58 @@ def article_refusal(article: dict, filters: Filters) -> Optional[tuple[str, str]
     return None
 
 
-class FilterRecordsFn(beam.DoFn):
-    def __init__(self, filters: Filters):
+def record_refusal(record, filters: Filters) -> Optional[tuple[str, str]]:
+    return domain_refusal(record.url, filters)
+
+
+def _record_ref(record) -> tuple[str, str]:
+    return record.input_ref, record.url
+
+
+def _article_ref(article: dict) -> tuple[str, str]:
+    return article["input_ref"], article["url"]
+
+
+class RefuseFn(beam.DoFn):
+    """Pass what ``refusal`` finds nothing against; turn the rest into filter errors rows."""
+
+    def __init__(self, refusal, filters: Filters, reference):
+        self._refusal = refusal  # module-level functions: picklable for any runner
         self._filters = filters
+        self._reference = reference
 
-    def process(self, record):
-        refusal = domain_refusal(record.url, self._filters)
-        if refusal:
-            yield beam.pvalue.TaggedOutput(
-                ERRORS, error_row("filter", *refusal, record.input_ref, url=record.url)
-            )
-        else:
-            yield record
-
-
-class FilterArticlesFn(beam.DoFn):
-    def __init__(self, filters: Filters):
-        self._filters = filters
-
-    def process(self, article: dict):
-        refusal = article_refusal(article, self._filters)
-        if refusal:
-            yield beam.pvalue.TaggedOutput(
-                ERRORS, error_row("filter", *refusal, article["input_ref"], url=article["url"])
-            )
-        else:
-            yield article
+    def process(self, item):
+        refusal = self._refusal(item, self._filters)
+        if refusal is None:
+            yield item
+            return
+        input_ref, url = self._reference(item)
+        yield beam.pvalue.TaggedOutput(ERRORS, error_row("filter", *refusal, input_ref, url=url))
 
 
-class FilterRecords(beam.PTransform):
+class _Refuse(beam.PTransform):
+    def __init__(self, label: str, fn: RefuseFn):
+        super().__init__()
+        self._label = label
+        self._fn = fn
+
+    def expand(self, items):
+        results = items | self._label >> beam.ParDo(self._fn).with_outputs(ERRORS, main="kept")
+        return results.kept, results[ERRORS]
+
+
+class FilterRecords(_Refuse):
     """Input records → (records kept, errors rows for those outside the domain lists)."""
 
     def __init__(self, filters: Filters):
-        super().__init__()
-        self._filters = filters
-
-    def expand(self, records):
-        results = records | "ByDomain" >> beam.ParDo(FilterRecordsFn(self._filters)).with_outputs(
-            ERRORS, main="kept"
-        )
-        return results.kept, results[ERRORS]
+        super().__init__("ByDomain", RefuseFn(record_refusal, filters, _record_ref))
 
 
-class FilterArticles(beam.PTransform):
+class FilterArticles(_Refuse):
     """Articles → (articles kept, errors rows for those outside the date range or languages)."""
 
     def __init__(self, filters: Filters):
-        super().__init__()
-        self._filters = filters
-
-    def expand(self, articles):
-        results = articles | "ByDateAndLanguage" >> beam.ParDo(FilterArticlesFn(self._filters)).with_outputs(
-            ERRORS, main="kept"
-        )
-        return results.kept, results[ERRORS]
+        super().__init__("ByDateAndLanguage", RefuseFn(article_refusal, filters, _article_ref))
 
 
 class KeepFirstFn(beam.DoFn):
