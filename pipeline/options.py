@@ -96,7 +96,15 @@ class NewsbeamOptions(PipelineOptions):
             type=float,
             default=0.0,
             metavar="SECONDS",
-            help="At least this long between two requests to one host, per worker. Default: 0",
+            help="On average at least this long between two requests to one host, across all "
+            "workers. Default: 0",
+        )
+        parser.add_argument(
+            "--host_concurrency",
+            type=int,
+            default=2,
+            metavar="N",
+            help="At most N requests to one host at a time, across all workers. Default: 2",
         )
         parser.add_argument(
             "--max_page_bytes",

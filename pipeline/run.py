@@ -69,6 +69,7 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext):
         total_timeout=max(opts.fetch_timeout * 3, 60.0),
         obey_robots=not opts.ignore_robots_txt,
         min_host_interval=opts.min_host_interval,
+        host_concurrency=opts.host_concurrency,
     )
     filters = Filters.from_options(opts.since, opts.until, opts.domain, opts.language)
     read, read_errors = p | "ReadInputs" >> ReadInputs(opts.input or sample_inputs(), policy, ratio)

@@ -36,6 +36,9 @@ class Routes:
     def __init__(self):
         self.routes: dict[str, list[tuple[int, dict, bytes, float]]] = {}
         self.hits: list[str] = []
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests the server was answering at once
+        self.lock = threading.Lock()
 
     def add(
         self,
@@ -66,10 +69,20 @@ def http_server():
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - http.server's naming
-            routes.hits.append(self.path)
-            status, headers, body, delay = routes.answer(self.path.split("?")[0])
-            if delay:
-                time.sleep(delay)
+            with routes.lock:
+                routes.hits.append(self.path)
+                status, headers, body, delay = routes.answer(self.path.split("?")[0])
+                routes.in_flight += 1
+                routes.max_in_flight = max(routes.max_in_flight, routes.in_flight)
+            try:
+                if delay:
+                    time.sleep(delay)
+                self._send(status, headers, body)
+            finally:
+                with routes.lock:
+                    routes.in_flight -= 1
+
+        def _send(self, status, headers, body):
             try:
                 self.send_response(status)
                 for key, value in headers.items():

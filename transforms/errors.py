@@ -91,19 +91,29 @@ def unexpected_error_row(stage: str, element, exc_info, describe: Callable) -> d
 
 
 def apply_with_errors(
-    pcoll, label: str, fn: beam.DoFn, stage: str, describe: Callable, threshold: float, partial: bool = False
+    pcoll,
+    label: str,
+    fn: beam.DoFn,
+    stage: str,
+    describe: Callable,
+    threshold: float,
+    partial: bool = False,
+    each: Optional[Callable] = None,
 ):
     """Apply ``fn`` (which emits main output and ``ERRORS``) so that every failure is a row.
 
     Returns ``(main, errors)``. Unexpected exceptions go through Beam's dead letter and become
     rows too; if more than ``threshold`` of the elements fail that way the job fails loudly.
     With ``partial`` the outputs an element gave before it failed are kept (and still counted).
+    ``each`` maps an element that stands for several records (a group) to those records, so
+    that a failed group costs one row per record and the accounting still adds up.
     """
     results = pcoll | label >> beam.ParDo(fn).with_outputs(ERRORS, main="main").with_exception_handling(
         dead_letter_tag=UNEXPECTED, threshold=threshold, partial=partial
     )
-    unexpected = results[UNEXPECTED] | f"{label}Unexpected" >> beam.Map(
-        lambda bad: unexpected_error_row(stage, bad[0], bad[1], describe)
+    members = each or (lambda element: [element])
+    unexpected = results[UNEXPECTED] | f"{label}Unexpected" >> beam.FlatMap(
+        lambda bad: [unexpected_error_row(stage, one, bad[1], describe) for one in members(bad[0])]
     )
     errors = (results[ERRORS], unexpected) | f"{label}Errors" >> beam.Flatten()
     return results["main"], errors

@@ -9,15 +9,20 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import time
+import traceback
 import urllib.parse
 import urllib.request
+import zlib
 from dataclasses import dataclass
 from typing import Callable, Iterator, Optional
 
 import apache_beam as beam
+import requests
+import requests.adapters
+import urllib3.exceptions
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.errors import InputError, apply_with_errors, failed
+from transforms.errors import ERRORS, InputError, apply_with_errors, failed, unexpected_error_row
 
 USER_AGENT = "newsbeam/0.1 (+https://github.com/newsbeam/newsbeam; news ingestion pipeline)"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -48,7 +53,9 @@ class FetchPolicy:
     total_timeout: float = 60.0
     #: Honour robots.txt (fetched once per host per worker); a disallowed page is an errors row.
     obey_robots: bool = True
-    #: At least this many seconds between two requests to one host, per worker.
+    #: At most this many requests to one host at a time, across every worker of the job.
+    host_concurrency: int = 2
+    #: On average at least this many seconds between two requests to one host, job-wide.
     min_host_interval: float = 0.0
 
 
@@ -92,10 +99,26 @@ def read_file(location: str, max_bytes: int) -> FetchedBody:
     return FetchedBody(location, data)
 
 
-def check_address(url: str) -> None:
-    """Refuse a URL whose host is, or resolves to, a private, loopback, link-local, multicast,
-    reserved or unspecified address. Checked before every request and every redirect hop."""
+def blocked_address(address: str) -> Optional[str]:
+    """Why newsbeam will not connect to this IP address ("10.0.0.1, a private address"), or None."""
     import ipaddress
+
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if getattr(ip, "ipv4_mapped", None):
+        ip = ip.ipv4_mapped
+    for test, what in (
+        ("is_loopback", "a loopback"), ("is_link_local", "a link-local"), ("is_private", "a private"),
+        ("is_multicast", "a multicast"), ("is_reserved", "a reserved"), ("is_unspecified", "an unspecified"),
+    ):  # fmt: skip
+        if getattr(ip, test):
+            return f"{ip}, {what} address"
+    return None
+
+
+def check_address(url: str) -> None:
+    """Refuse a URL whose host is, or resolves to, an address :func:`blocked_address` refuses.
+    Checked before every request and every redirect hop; :func:`guarded_session` checks the
+    address each connection actually reached as well, which a DNS rebinding cannot get round."""
     import socket
 
     host = urllib.parse.urlsplit(url).hostname
@@ -106,20 +129,79 @@ def check_address(url: str) -> None:
     except (socket.gaierror, UnicodeError) as exc:
         raise InputError("dns_error", f"cannot resolve {host}: {exc}") from exc
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if getattr(address, "ipv4_mapped", None):
-            address = address.ipv4_mapped
-        if (
-            address.is_private
-            or address.is_loopback
-            or address.is_link_local
-            or address.is_multicast
-            or address.is_reserved
-            or address.is_unspecified
-        ):
-            raise InputError(
-                "blocked_address", f"{host} resolves to {address}, which newsbeam does not fetch from"
-            )
+        reason = blocked_address(info[4][0])
+        if reason:
+            raise InputError("blocked_address", f"{host} resolves to {reason}, which newsbeam does not fetch from")
+
+
+def guarded_session(policy: FetchPolicy):
+    """A requests Session; unless private addresses are allowed, every new connection checks the
+    address its socket is connected to, after DNS resolution. A host that resolves to a public
+    address for :func:`check_address` and to 127.0.0.1 a moment later (DNS rebinding) is refused."""
+
+    session = requests.Session()
+    if not policy.allow_private:
+        adapter = _GuardedAdapter()
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+    return session
+
+
+class BlockedConnection(urllib3.exceptions.NewConnectionError):
+    """A connection whose peer address the policy refuses (raised inside urllib3)."""
+
+
+def _guarded_connection(base):
+    class Guarded(base):
+        def _new_conn(self):
+            sock = super()._new_conn()
+            try:
+                peer = sock.getpeername()[0]
+            except OSError:  # not connected after all: let the request fail as it would
+                return sock
+            reason = blocked_address(peer)
+            if reason:
+                sock.close()
+                raise BlockedConnection(self, f"{self.host} connected to {reason}, which newsbeam does not fetch from")
+            return sock
+
+    Guarded.__name__ = f"Guarded{base.__name__}"
+    return Guarded
+
+
+def _guarded_pools():
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    return {
+        "http": type("GuardedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": _guarded_connection(HTTPConnection)}),
+        "https": type(
+            "GuardedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": _guarded_connection(HTTPSConnection)}
+        ),
+    }
+
+
+class _GuardedAdapter(requests.adapters.HTTPAdapter):
+    """requests' HTTPAdapter whose pools open connections through the address check."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _guarded_pools()
+
+
+def _blocked_cause(exc: BaseException) -> Optional[BaseException]:
+    """The BlockedConnection somewhere in the chain of a requests/urllib3 exception, if any."""
+    seen, todo = set(), [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, BlockedConnection):
+            return current
+        todo += [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        todo += [arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException)]
+    return None
 
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -152,7 +234,6 @@ def retry_after_seconds(value: Optional[str], now: Optional[dt.datetime] = None)
 
 def _get(http, url: str, policy: FetchPolicy, sleep: Callable[[float], None]):
     """One GET without following redirects, retried after timeouts, 429 and 5xx."""
-    import requests
 
     timeout = policy.timeout
     for attempt in range(policy.retries + 1):
@@ -173,6 +254,9 @@ def _get(http, url: str, policy: FetchPolicy, sleep: Callable[[float], None]):
             sleep(backoff_delay(policy, attempt))
             continue
         except requests.exceptions.RequestException as exc:
+            blocked = _blocked_cause(exc)
+            if blocked is not None:
+                raise InputError("blocked_address", str(blocked).split(": ", 1)[-1]) from exc
             raise InputError("connection_error", f"cannot connect to {url}: {exc}") from exc
         if response.status_code in RETRY_STATUSES and not last:
             wait = retry_after_seconds(response.headers.get("Retry-After"))
@@ -192,13 +276,13 @@ def fetch_http(
     """GET a URL with a connect/read timeout, retries, a cap on the body and on redirects;
     non-2xx is an InputError. Redirects are followed here, one hop at a time, so that every hop
     is checked against the address policy."""
-    import requests  # requests comes with newspaper4k; imported here to keep worker start light
-
-    http = session or requests
+    if session is None:
+        with guarded_session(policy) as own:
+            return fetch_http(url, policy, own, sleep)
     for _ in range(policy.max_redirects + 1):
         if not policy.allow_private:
             check_address(url)
-        response = _get(http, url, policy, sleep)
+        response = _get(session, url, policy, sleep)
         if response.is_redirect and response.headers.get("Location"):
             target = urllib.parse.urljoin(url, response.headers["Location"])
             response.close()
@@ -213,8 +297,6 @@ def fetch_http(
 def _read_body(response, url: str, max_bytes: int, total_seconds: float = float("inf")) -> FetchedBody:
     """The body of a 2xx answer, at most ``max_bytes`` and within ``total_seconds`` (a server that
     trickles a byte at a time never trips the read timeout, so the whole read is timed too)."""
-    import requests
-
     deadline = time.monotonic() + total_seconds
     with response:
         if not 200 <= response.status_code < 300:
@@ -359,68 +441,136 @@ def robots_rules(host: str, policy: FetchPolicy, session=None):
     return rules
 
 
-class FetchPageFn(beam.DoFn):
-    """Fill in the HTML of records that only have a URL; pass the others through."""
+def host_lane(url: str, lanes: int) -> str:
+    """The lane a URL is fetched in: its host and one of ``lanes`` slots picked by a stable hash
+    of the URL (``hash()`` is salted per process, so it would differ between workers)."""
+    host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    return f"{host}#{zlib.crc32(url.encode('utf-8', 'surrogatepass')) % max(1, lanes)}"
 
-    def __init__(self, policy: FetchPolicy):
+
+def needs_http(record) -> bool:
+    return record.html is None and record.text is None and is_http(record.url)
+
+
+class FetchLaneFn(beam.DoFn):
+    """Fetch the pages of one host lane one after another: ``(lane, records)`` → records with pages.
+
+    A lane is one GroupByKey group, which one worker thread processes at a time; a host has at
+    most ``policy.host_concurrency`` lanes, so that is how many requests it gets at once across
+    every worker of the job. Within a lane requests are ``host_concurrency × min_host_interval``
+    apart, so the host sees at most one request per ``min_host_interval`` on average.
+    """
+
+    def __init__(self, policy: FetchPolicy, sleep: Callable[[float], None] = time.sleep):
         self._policy = policy
+        self._sleep = sleep
 
     def setup(self):
-        import requests
-
         # A session per worker reuses connections; sessions are not picklable, hence here. The
-        # robots.txt rules and last request times are per worker too: each worker is polite on
-        # its own, which is what a worker can know without coordination.
-        self._session = requests.Session()
+        # robots.txt rules are cached per worker: each worker fetches a host's robots.txt once.
+        self._session = guarded_session(self._policy)
         self._robots: dict = {}
-        self._last_request: dict = {}
 
     def teardown(self):
         self._session.close()
 
-    def _polite(self, url: str) -> None:
-        """Raise when robots.txt disallows the URL; wait out the per-host interval."""
+    def _allowed(self, url: str) -> None:
+        """Raise when the host's robots.txt disallows the URL for our user agent."""
         parts = urllib.parse.urlsplit(url)
         host = f"{parts.scheme}://{parts.netloc}"
-        if self._policy.obey_robots and is_http(url):
-            if host not in self._robots:
-                self._robots[host] = robots_rules(host, self._policy, self._session)
-            rules = self._robots[host]
-            if rules is not None and not rules.can_fetch(self._policy.user_agent, url):
-                raise InputError("robots_disallowed", f"{host}/robots.txt disallows {url} for our user agent")
-        if self._policy.min_host_interval > 0:
-            wait = self._last_request.get(host, 0.0) + self._policy.min_host_interval - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            self._last_request[host] = time.monotonic()
+        if host not in self._robots:
+            self._robots[host] = robots_rules(host, self._policy, self._session)
+        rules = self._robots[host]
+        if rules is not None and not rules.can_fetch(self._policy.user_agent, url):
+            raise InputError("robots_disallowed", f"{host}/robots.txt disallows {url} for our user agent")
+
+    def process(self, lane):
+        _, records = lane
+        spacing = self._policy.min_host_interval * self._policy.host_concurrency
+        last = None
+        for record in records:
+            try:
+                if self._policy.obey_robots:
+                    self._allowed(record.url)
+                if last is not None and spacing > 0:
+                    self._sleep(max(0.0, last + spacing - time.monotonic()))
+                last = time.monotonic()
+                html = page_html(fetch_http(record.url, self._policy, self._session))
+            except InputError as exc:
+                yield feed_copy_or_error(record, exc)
+                continue
+            except Exception as exc:  # a bug costs this record, not the rest of its lane
+                trace = traceback.format_tb(exc.__traceback__)
+                row = unexpected_error_row("fetch", record, (type(exc), repr(exc), trace), describe_record)
+                yield beam.pvalue.TaggedOutput(ERRORS, row)
+                continue
+            beam.metrics.Metrics.counter("newsbeam", "pages_fetched").inc()
+            yield dataclasses.replace(record, html=html, captured_at=dt.datetime.now(dt.timezone.utc))
+
+
+class ReadPageFn(beam.DoFn):
+    """Fill in the page of a record whose URL is a file (local, ``gs://``, ``s3://``); pass the
+    records that already hold their page through."""
+
+    def __init__(self, policy: FetchPolicy):
+        self._policy = policy
 
     def process(self, record):
         if record.html is not None or record.text is not None:
             yield record
             return
         try:
-            self._polite(record.url)
-            body = fetch(record.url, self._policy, self._session)
-            html = page_html(body)
+            html = page_html(read_file(record.url, self._policy.max_bytes))
         except InputError as exc:
-            yield failed("fetch", exc, record.input_ref, url=record.url)
+            yield feed_copy_or_error(record, exc)
             return
-        beam.metrics.Metrics.counter("newsbeam", "pages_fetched").inc()
         yield dataclasses.replace(record, html=html, captured_at=dt.datetime.now(dt.timezone.utc))
 
 
+def feed_copy_or_error(record, exc: InputError):
+    """A page that could not be fetched: the record itself when its feed carried the full story
+    (parsed from the feed's content then, and counted), else an errors row."""
+    from transforms.parse import MIN_BODY_CHARS, fragment_text
+
+    if record.feed_html and len(fragment_text(record.feed_html)) >= MIN_BODY_CHARS:
+        beam.metrics.Metrics.counter("newsbeam", f"read_from_feed_after_{exc.kind}").inc()
+        return record
+    return failed("fetch", exc, record.input_ref, url=record.url)
+
+
+def describe_record(record) -> tuple:
+    return record.input_ref, record.url, None
+
+
 class FetchPages(beam.PTransform):
-    """Records → records that hold their page, plus an errors PCollection for pages not fetched."""
+    """Records → records that hold their page, plus an errors PCollection for pages not fetched.
+
+    http(s) pages are grouped into host lanes (see :class:`FetchLaneFn`), which caps how hard
+    the whole job presses on one host; files and records that came with their page are spread
+    over the workers instead (one feed or dump yields all its records in one bundle, and Beam
+    would otherwise fuse everything after it onto the worker that read it).
+    """
 
     def __init__(self, policy: FetchPolicy, error_threshold: float = 1.0):
         super().__init__()
-        self._fn = FetchPageFn(policy)
+        self._policy = policy
         self._threshold = error_threshold
 
     def expand(self, records):
-        # One feed or dump yields all its records in one bundle; spread them so that fetching
-        # runs on every worker instead of the one that read the feed (Beam fuses stages otherwise).
-        spread = records | "SpreadRecords" >> beam.Reshuffle()
-        return apply_with_errors(
-            spread, "Fetch", self._fn, "fetch", lambda r: (r.input_ref, r.url, None), self._threshold
+        web, other = records | "ByTransport" >> beam.Partition(lambda r, _: 0 if needs_http(r) else 1, 2)
+        lanes = (
+            web
+            | "KeyByHostLane" >> beam.Map(lambda r, n: (host_lane(r.url, n), r), self._policy.host_concurrency)
+            | "GroupByHostLane" >> beam.GroupByKey()
         )
+        fetched, web_errors = apply_with_errors(
+            lanes, "Fetch", FetchLaneFn(self._policy), "fetch", describe_record, self._threshold,
+            each=lambda lane: lane[1],
+        )  # fmt: skip
+        spread = other | "SpreadRecords" >> beam.Reshuffle()
+        read, read_errors = apply_with_errors(
+            spread, "ReadPages", ReadPageFn(self._policy), "fetch", describe_record, self._threshold
+        )
+        pages = (fetched, read) | "AllPages" >> beam.Flatten()
+        errors = (web_errors, read_errors) | "AllFetchErrors" >> beam.Flatten()
+        return pages, errors

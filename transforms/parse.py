@@ -82,6 +82,32 @@ def clean_body(text: str) -> str:
     return "\n\n".join(deduped)
 
 
+#: Blocks whose text is a paragraph of a feed's full content.
+FRAGMENT_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "figcaption")
+#: WordPress ends every content:encoded with "The post X appeared first on Site.": not the story.
+FEED_FOOTER = re.compile(r"^The post .+ appeared first on .+\.?$")
+#: The feed's full content replaces the page's body when the page gives less than this share of
+#: it (a paywall teaser, a page whose extractors missed the story).
+FEED_BODY_SHARE = 0.5
+
+
+def fragment_text(html: Optional[str]) -> str:
+    """The text of an HTML fragment (a feed's full content), a paragraph per block element."""
+    if not html or not html.strip():
+        return ""
+    import lxml.html
+    from lxml import etree
+
+    try:
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return ""
+    blocks = [el for el in root.iter(*FRAGMENT_BLOCKS) if not any(a.tag in FRAGMENT_BLOCKS for a in el.iterancestors())]
+    texts = [el.text_content() for el in blocks] if blocks else [root.text_content()]
+    paragraphs = [" ".join(t.split()) for t in texts]
+    return clean_body("\n\n".join(p for p in paragraphs if p and not FEED_FOOTER.match(p)))
+
+
 def without_headline(text: str, *titles: Optional[str]) -> str:
     """The body without a first paragraph that only repeats a headline (trafilatura keeps the h1)."""
     from transforms.fields import normalise_title
@@ -277,6 +303,9 @@ def article_from_record(
         parsed = parse_html(record.html, record.url, not_after=record.captured_at or now)
     elif record.text is not None:
         parsed = parse_text(record.text, find_headline=record.title is None)
+    elif record.feed_html is not None:  # the page could not be fetched, but the feed carried it
+        parsed = {**parse_text(fragment_text(record.feed_html), find_headline=False), "sources": {}}
+        parsed["sources"]["text"] = f"input:{record.input_kind}"
     else:
         raise InputError("no_body", "the record holds neither HTML nor text")
     sources = dict(parsed["sources"])
@@ -284,9 +313,13 @@ def article_from_record(
         explain.update(parsed.get("candidates", {}))
     title, authors, published = parsed["title"], parsed["authors"], parsed["published_at"]
     text = without_headline(clean_body(parsed["text"]), title)
+    hint = f"input:{record.input_kind}"  # the feed item or dump line
+    if record.feed_html is not None and record.html is not None:
+        feed_text = without_headline(fragment_text(record.feed_html), title, record.title)
+        if len(feed_text) >= MIN_BODY_CHARS and len(text) < FEED_BODY_SHARE * len(feed_text):
+            text, sources["text"] = feed_text, hint
     if len(text) < MIN_BODY_CHARS:
         raise InputError("no_text", "no article text found on the page")
-    hint = f"input:{record.input_kind}"  # the feed item or dump line
     if not title and record.title:
         title, sources["title"] = record.title, hint
     if not authors and record.authors:
@@ -307,7 +340,7 @@ def article_from_record(
         "language": (parsed["language"] or record.language or None),
         "text": text,
         "word_count": len(text.split()),
-        "top_image": parsed["top_image"],
+        "top_image": parsed["top_image"] or record.image,
         "title_source": sources.get("title") if title else None,
         "authors_source": sources.get("authors") if authors else None,
         "published_source": sources.get("published_at") if published_at else None,

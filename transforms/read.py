@@ -64,8 +64,8 @@ class InputRecord:
     """One story as an input offers it, before fetching and parsing.
 
     ``html`` or ``text`` is set when the input carries the story itself; otherwise ``url`` is
-    fetched. ``title``, ``authors``, ``published_at`` and ``language`` are hints from the feed or
-    dump, used where the page itself says nothing.
+    fetched. ``title``, ``authors``, ``published_at``, ``language``, ``feed_html`` and ``image``
+    are hints from the feed or dump, used where the page itself says less.
     """
 
     input_ref: str
@@ -79,6 +79,10 @@ class InputRecord:
     language: Optional[str] = None
     feed: Optional[str] = None
     captured_at: Optional[dt.datetime] = None  # WARC-Date, or when newsbeam fetched the page
+    #: A feed's full content for the item (RSS ``content:encoded``, Atom ``content``), as HTML:
+    #: the body when the page gives less, or when the page cannot be fetched at all.
+    feed_html: Optional[str] = None
+    image: Optional[str] = None  # the feed's image for the item (Media RSS or an image enclosure)
 
 
 # ---------------------------------------------------------------- specs and kinds

@@ -42,7 +42,32 @@ def records_from_feed(data: bytes, location: str) -> Iterator[Union[InputRecord,
             published_at=feed_date(entry.get("published_parsed") or entry.get("updated_parsed")),
             language=language,
             feed=location,
+            feed_html=full_content(entry),
+            image=feed_image(entry, location),
         )
+
+
+def full_content(entry) -> Optional[str]:
+    """The item's full content (RSS ``content:encoded``, Atom ``content``; feedparser has already
+    sanitised it), the longest when there are several; None when the feed gives only a summary."""
+    values = [c.get("value") or "" for c in entry.get("content") or []]
+    best = max(values, key=len, default="")
+    return best if best.strip() else None
+
+
+def feed_image(entry, location: str) -> Optional[str]:
+    """The item's image: Media RSS ``media:content`` (an image), then ``media:thumbnail``, then an
+    image ``enclosure``; only http(s) URLs."""
+    candidates = [
+        m.get("url") for m in entry.get("media_content") or []
+        if m.get("medium") == "image" or (m.get("type") or "").startswith("image/")
+    ]  # fmt: skip
+    candidates += [m.get("url") for m in entry.get("media_thumbnail") or []]
+    candidates += [e.get("href") for e in entry.get("enclosures") or [] if (e.get("type") or "").startswith("image/")]
+    for url in candidates:
+        if url and is_http(resolve_link(location, url)):
+            return resolve_link(location, url)
+    return None
 
 
 def feed_date(parsed) -> Optional[dt.datetime]:

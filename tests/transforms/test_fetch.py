@@ -1,5 +1,7 @@
 """Fetching: HTTP status, timeouts, size caps, content types, charsets, and files."""
 
+import dataclasses
+
 import apache_beam as beam
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
@@ -8,12 +10,14 @@ from apache_beam.testing.util import assert_that, equal_to
 from transforms.errors import InputError
 from transforms.fetch import (
     FetchedBody,
+    FetchLaneFn,
     FetchPages,
     FetchPolicy,
     check_address,
     decode_html,
     fetch,
     file_path,
+    host_lane,
     page_html,
 )
 from transforms.read import InputRecord
@@ -166,6 +170,8 @@ def test_every_redirect_hop_is_checked(http_server, monkeypatch):
             raise InputError("blocked_address", "metadata")
 
     monkeypatch.setattr(fetch_module, "check_address", check)
+    real = fetch_module.blocked_address  # let the connection guard reach the test's own server
+    monkeypatch.setattr(fetch_module, "blocked_address", lambda a: None if a == "127.0.0.1" else real(a))
     with pytest.raises(InputError) as err:
         fetch(f"{http_server.base}/go", FetchPolicy(timeout=5, max_bytes=1000))
     assert err.value.kind == "blocked_address"
@@ -292,36 +298,97 @@ def test_robots_txt_is_obeyed_unless_told_otherwise(http_server):
             equal_to([("f#0", "robots_disallowed")]),
             label="errors",
         )
-    import dataclasses
-
     ignoring = dataclasses.replace(LOOPBACK(5, 100_000), obey_robots=False)
     with TestPipeline() as p:
         pages, errors = p | beam.Create(records) | FetchPages(ignoring)
         assert_that(pages | beam.Map(lambda r: r.input_ref), equal_to(["f#0", "f#1"]), label="pages")
 
 
-def test_min_host_interval_spaces_requests_to_one_host(http_server):
+def test_requests_in_one_host_lane_are_spaced_so_the_host_sees_the_interval(http_server):
     import time as clock
 
-    from transforms.fetch import FetchPageFn
-
     http_server.add("/a", PAGE)
-    fn = FetchPageFn(
-        FetchPolicy(
-            timeout=5,
-            max_bytes=100_000,
-            allow_private=True,
-            retries=0,
-            obey_robots=False,
-            min_host_interval=0.3,
-        )
-    )
+    policy = dataclasses.replace(LOOPBACK(5, 100_000), obey_robots=False, min_host_interval=0.1, host_concurrency=2)
+    fn = FetchLaneFn(policy)
     fn.setup()
+    records = [InputRecord(f"f#{n}", "rss", f"{http_server.base}/a?{n}") for n in range(4)]
     started = clock.monotonic()
-    for n in range(3):
-        list(fn.process(InputRecord(f"f#{n}", "rss", f"{http_server.base}/a")))
+    out = list(fn.process(("127.0.0.1#0", records)))
     fn.teardown()
+    # Two lanes per host, so one lane waits 2 × 0.1 s between its requests: 3 gaps.
     assert clock.monotonic() - started >= 0.6
+    assert [r.input_ref for r in out] == ["f#0", "f#1", "f#2", "f#3"]
+
+
+def test_host_lanes_are_stable_and_bounded():
+    urls = [f"https://News.example.com/story/{n}" for n in range(200)]
+    lanes = {host_lane(url, 3) for url in urls}
+    assert lanes == {"news.example.com#0", "news.example.com#1", "news.example.com#2"}
+    assert [host_lane(u, 3) for u in urls] == [host_lane(u, 3) for u in urls]
+    assert host_lane("https://other.example/x", 1) == "other.example#0"
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_host_concurrency_caps_requests_in_flight_across_parallel_workers(http_server, concurrency):
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    for n in range(12):
+        http_server.add(f"/s{n}", PAGE, delay=0.25)
+    records = [InputRecord(f"f#{n}", "rss", f"{http_server.base}/s{n}") for n in range(12)]
+    policy = dataclasses.replace(LOOPBACK(5, 100_000), obey_robots=False, host_concurrency=concurrency)
+    options = PipelineOptions(direct_running_mode="multi_threading", direct_num_workers=4)
+    with TestPipeline(options=options) as p:
+        pages, errors = p | beam.Create(records) | FetchPages(policy)
+        assert_that(pages | beam.Map(lambda r: r.input_ref), equal_to([r.input_ref for r in records]))
+    assert http_server.max_in_flight <= concurrency
+    if concurrency > 1:  # the cap is a cap, not a crawl in single file: four workers did overlap
+        assert http_server.max_in_flight > 1
+
+
+def test_an_unexpected_failure_costs_one_record_not_its_lane(http_server, monkeypatch):
+    import transforms.fetch as fetch_module
+
+    http_server.add("/ok", PAGE)
+    real = fetch_module.page_html
+
+    def flaky(body):
+        if body.location.endswith("?bad"):
+            raise RuntimeError("a bug")
+        return real(body)
+
+    monkeypatch.setattr(fetch_module, "page_html", flaky)
+    fn = FetchLaneFn(dataclasses.replace(LOOPBACK(5, 100_000), obey_robots=False))
+    fn.setup()
+    out = list(fn.process(("h#0", [InputRecord(f"f#{q}", "rss", f"{http_server.base}/ok?{q}") for q in ("a", "bad", "c")])))
+    fn.teardown()
+    assert [r.input_ref for r in out if isinstance(r, InputRecord)] == ["f#a", "f#c"]
+    (bad,) = [o.value for o in out if isinstance(o, beam.pvalue.TaggedOutput)]
+    assert (bad["input_ref"], bad["stage"], bad["kind"]) == ("f#bad", "fetch", "unexpected_RuntimeError")
+
+
+def test_a_host_that_rebinds_to_loopback_after_the_check_is_refused(http_server, monkeypatch):
+    """DNS rebinding: the first lookup (the check) says a public address, the next (the connect)
+    says 127.0.0.1. The connection's own peer address is checked, so the page is never read."""
+    import socket
+
+    http_server.add("/secret", PAGE)
+    port = int(http_server.base.rsplit(":", 1)[1])
+    real = socket.getaddrinfo
+    lookups = []
+
+    def rebinding(host, *args, **kwargs):
+        if host != "rebind.test":
+            return real(host, *args, **kwargs)
+        lookups.append(host)
+        address = "93.184.216.34" if len(lookups) == 1 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    with pytest.raises(InputError) as err:
+        fetch(f"http://rebind.test:{port}/secret", FetchPolicy(timeout=5, retries=0))
+    assert err.value.kind == "blocked_address"
+    assert "127.0.0.1, a loopback address" in err.value.message
+    assert len(lookups) == 2 and http_server.hits == []
 
 
 @pytest.mark.parametrize(

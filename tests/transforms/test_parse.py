@@ -1,5 +1,6 @@
 """Parsing: newspaper4k on held HTML, plain-text stories, body cleaning, feed hints."""
 
+import dataclasses
 import datetime as dt
 
 import apache_beam as beam
@@ -254,3 +255,60 @@ def test_title_and_authors_carry_their_source():
     assert (article["title"], article["title_source"]) == ("Lock gates to open in spring", "meta:og:title")
     assert (article["authors"], article["authors_source"]) == (["Ann Lee"], "meta:author")
     assert article["text_source"] == "trafilatura" and article["text"].startswith("The harbour authority")
+
+
+FEED_STORY = (
+    "<p>The harbour authority said on Tuesday that the old swing bridge will reopen to traffic next "
+    "month after two years of repairs.</p><p>The work cost 14 million pounds, a third more than planned, "
+    "and closed the crossing to cars, buses and, for six months, to people on foot.</p>"
+    "<p>Engineers replaced the deck and the machinery.</p>"
+    "<p>The post Bridge reopens appeared first on Harbour News.</p>"
+)
+
+
+def test_fragment_text_keeps_paragraphs_and_drops_the_wordpress_footer():
+    from transforms.parse import fragment_text
+
+    assert fragment_text(FEED_STORY) == (
+        "The harbour authority said on Tuesday that the old swing bridge will reopen to traffic next "
+        "month after two years of repairs.\n\nThe work cost 14 million pounds, a third more than planned, "
+        "and closed the crossing to cars, buses and, for six months, to people on foot.\n\nEngineers replaced the deck and the machinery."
+    )
+    assert fragment_text("plain words, no tags") == "plain words, no tags"
+    assert fragment_text("") == fragment_text(None) == ""
+
+
+def test_a_feeds_full_content_beats_a_teaser_page_and_stands_in_for_a_failed_fetch():
+    teaser_page = (
+        "<html><head><title>Bridge reopens</title></head><body><article><h1>Bridge reopens</h1>"
+        "<p>The harbour authority said on Tuesday that the old swing bridge will reopen.</p>"
+        "<p>Subscribe to read the rest.</p></article></body></html>"
+    )
+    record = InputRecord(
+        "feed#item=0", "rss", "https://harbour.example/bridge", html=teaser_page, title="Bridge reopens",
+        feed_html=FEED_STORY, image="https://harbour.example/lead.jpg",
+    )  # fmt: skip
+    article = article_from_record(record)
+    assert article["text"].endswith("Engineers replaced the deck and the machinery.")
+    assert article["text_source"] == "input:rss"
+    assert article["top_image"] == "https://harbour.example/lead.jpg"
+    # A page that gives the whole story keeps its own body.
+    whole = teaser_page.replace("<p>Subscribe to read the rest.</p>", "<p>" + "More detail here. " * 30 + "</p>")
+    assert article_from_record(dataclasses.replace(record, html=whole))["text_source"] != "input:rss"
+    # The page could not be fetched (html None): the feed's content is the story.
+    unfetched = article_from_record(dataclasses.replace(record, html=None))
+    assert unfetched["text"] == article["text"] and unfetched["title"] == "Bridge reopens"
+
+
+def test_a_failed_fetch_with_full_feed_content_is_parsed_from_the_feed(http_server):
+    from transforms.fetch import FetchLaneFn, FetchPolicy
+
+    policy = FetchPolicy(timeout=5, allow_private=True, retries=0, obey_robots=False)
+    fn = FetchLaneFn(policy)
+    fn.setup()
+    gone = InputRecord("f#0", "rss", f"{http_server.base}/gone", feed_html=FEED_STORY)
+    short = InputRecord("f#1", "rss", f"{http_server.base}/gone2", feed_html="<p>Too short.</p>")
+    kept, error = list(fn.process(("h#0", [gone, short])))
+    fn.teardown()
+    assert kept == gone  # passed on unfetched, to be parsed from the feed
+    assert (error.value["input_ref"], error.value["kind"]) == ("f#1", "http_404")

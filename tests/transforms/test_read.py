@@ -281,3 +281,25 @@ def test_a_folder_stands_for_every_file_under_it_but_hidden_ones(tmp_path):
         str(tmp_path / "sub" / "b.jsonl"),
     ]
     assert {s.kind for s in expand_source(Source(str(tmp_path), "rss"))} == {"rss"}
+
+
+FULL_RSS = b"""<?xml version="1.0"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:media="http://search.yahoo.com/mrss/">
+<channel><title>T</title>
+<item><title>Full</title><link>https://paper.example/full</link><description>A teaser.</description>
+<content:encoded><![CDATA[<p>The whole story, first paragraph.</p><script>alert(1)</script><p>Second.</p>]]></content:encoded>
+<media:content url="/img/lead.jpg" medium="image"/><media:thumbnail url="https://paper.example/thumb.jpg"/></item>
+<item><title>Summary only</title><link>https://paper.example/teaser</link><description>Just a teaser.</description>
+<enclosure url="https://paper.example/e.jpg" type="image/jpeg" length="10"/></item>
+<item><title>Audio</title><link>https://paper.example/pod</link><enclosure url="https://paper.example/a.mp3" type="audio/mpeg" length="10"/></item>
+</channel></rss>"""
+
+
+def test_full_content_and_media_rss_images_are_kept_as_hints():
+    full, teaser, audio = records_from_feed(FULL_RSS, "https://paper.example/feed.xml")
+    assert "<p>The whole story, first paragraph.</p>" in full.feed_html
+    assert "alert" not in full.feed_html  # feedparser sanitises the content
+    assert full.image == "https://paper.example/img/lead.jpg"  # media:content, made absolute
+    # A summary is a teaser, not a body: only content:encoded/Atom content counts.
+    assert teaser.feed_html is None and teaser.image == "https://paper.example/e.jpg"
+    assert audio.image is None
