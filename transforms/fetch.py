@@ -131,7 +131,9 @@ def check_address(url: str) -> None:
     for info in infos:
         reason = blocked_address(info[4][0])
         if reason:
-            raise InputError("blocked_address", f"{host} resolves to {reason}, which newsbeam does not fetch from")
+            raise InputError(
+                "blocked_address", f"{host} resolves to {reason}, which newsbeam does not fetch from"
+            )
 
 
 def guarded_session(policy: FetchPolicy):
@@ -162,7 +164,9 @@ def _guarded_connection(base):
             reason = blocked_address(peer)
             if reason:
                 sock.close()
-                raise BlockedConnection(self, f"{self.host} connected to {reason}, which newsbeam does not fetch from")
+                raise BlockedConnection(
+                    self, f"{self.host} connected to {reason}, which newsbeam does not fetch from"
+                )
             return sock
 
     Guarded.__name__ = f"Guarded{base.__name__}"
@@ -174,9 +178,13 @@ def _guarded_pools():
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
     return {
-        "http": type("GuardedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": _guarded_connection(HTTPConnection)}),
+        "http": type(
+            "GuardedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": _guarded_connection(HTTPConnection)}
+        ),
         "https": type(
-            "GuardedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": _guarded_connection(HTTPSConnection)}
+            "GuardedHTTPSPool",
+            (HTTPSConnectionPool,),
+            {"ConnectionCls": _guarded_connection(HTTPSConnection)},
         ),
     }
 
@@ -560,7 +568,8 @@ class FetchPages(beam.PTransform):
         web, other = records | "ByTransport" >> beam.Partition(lambda r, _: 0 if needs_http(r) else 1, 2)
         lanes = (
             web
-            | "KeyByHostLane" >> beam.Map(lambda r, n: (host_lane(r.url, n), r), self._policy.host_concurrency)
+            | "KeyByHostLane"
+            >> beam.Map(lambda r, n: (host_lane(r.url, n), r), self._policy.host_concurrency)
             | "GroupByHostLane" >> beam.GroupByKey()
         )
         fetched, web_errors = apply_with_errors(

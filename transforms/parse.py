@@ -102,7 +102,11 @@ def fragment_text(html: Optional[str]) -> str:
         root = lxml.html.fragment_fromstring(html, create_parent="div")
     except (etree.ParserError, ValueError):
         return ""
-    blocks = [el for el in root.iter(*FRAGMENT_BLOCKS) if not any(a.tag in FRAGMENT_BLOCKS for a in el.iterancestors())]
+    blocks = [
+        el
+        for el in root.iter(*FRAGMENT_BLOCKS)
+        if not any(a.tag in FRAGMENT_BLOCKS for a in el.iterancestors())
+    ]
     texts = [el.text_content() for el in blocks] if blocks else [root.text_content()]
     paragraphs = [" ".join(t.split()) for t in texts]
     return clean_body("\n\n".join(p for p in paragraphs if p and not FEED_FOOTER.match(p)))

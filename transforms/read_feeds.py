@@ -63,7 +63,9 @@ def feed_image(entry, location: str) -> Optional[str]:
         if m.get("medium") == "image" or (m.get("type") or "").startswith("image/")
     ]  # fmt: skip
     candidates += [m.get("url") for m in entry.get("media_thumbnail") or []]
-    candidates += [e.get("href") for e in entry.get("enclosures") or [] if (e.get("type") or "").startswith("image/")]
+    candidates += [
+        e.get("href") for e in entry.get("enclosures") or [] if (e.get("type") or "").startswith("image/")
+    ]
     for url in candidates:
         if url and is_http(resolve_link(location, url)):
             return resolve_link(location, url)

@@ -308,7 +308,9 @@ def test_requests_in_one_host_lane_are_spaced_so_the_host_sees_the_interval(http
     import time as clock
 
     http_server.add("/a", PAGE)
-    policy = dataclasses.replace(LOOPBACK(5, 100_000), obey_robots=False, min_host_interval=0.1, host_concurrency=2)
+    policy = dataclasses.replace(
+        LOOPBACK(5, 100_000), obey_robots=False, min_host_interval=0.1, host_concurrency=2
+    )
     fn = FetchLaneFn(policy)
     fn.setup()
     records = [InputRecord(f"f#{n}", "rss", f"{http_server.base}/a?{n}") for n in range(4)]
@@ -359,7 +361,11 @@ def test_an_unexpected_failure_costs_one_record_not_its_lane(http_server, monkey
     monkeypatch.setattr(fetch_module, "page_html", flaky)
     fn = FetchLaneFn(dataclasses.replace(LOOPBACK(5, 100_000), obey_robots=False))
     fn.setup()
-    out = list(fn.process(("h#0", [InputRecord(f"f#{q}", "rss", f"{http_server.base}/ok?{q}") for q in ("a", "bad", "c")])))
+    out = list(
+        fn.process(
+            ("h#0", [InputRecord(f"f#{q}", "rss", f"{http_server.base}/ok?{q}") for q in ("a", "bad", "c")])
+        )
+    )
     fn.teardown()
     assert [r.input_ref for r in out if isinstance(r, InputRecord)] == ["f#a", "f#c"]
     (bad,) = [o.value for o in out if isinstance(o, beam.pvalue.TaggedOutput)]

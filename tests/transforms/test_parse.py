@@ -293,7 +293,9 @@ def test_a_feeds_full_content_beats_a_teaser_page_and_stands_in_for_a_failed_fet
     assert article["text_source"] == "input:rss"
     assert article["top_image"] == "https://harbour.example/lead.jpg"
     # A page that gives the whole story keeps its own body.
-    whole = teaser_page.replace("<p>Subscribe to read the rest.</p>", "<p>" + "More detail here. " * 30 + "</p>")
+    whole = teaser_page.replace(
+        "<p>Subscribe to read the rest.</p>", "<p>" + "More detail here. " * 30 + "</p>"
+    )
     assert article_from_record(dataclasses.replace(record, html=whole))["text_source"] != "input:rss"
     # The page could not be fetched (html None): the feed's content is the story.
     unfetched = article_from_record(dataclasses.replace(record, html=None))
