@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import threading
 import time
@@ -62,9 +63,9 @@ class Routes:
         return answers.pop(0) if len(answers) > 1 else answers[0]
 
 
-@pytest.fixture
-def http_server():
-    """A server on 127.0.0.1 serving the routes a test adds; stopped after the test."""
+@contextlib.contextmanager
+def serve():
+    """A server on 127.0.0.1 serving the routes a test adds (``Routes``), stopped on exit."""
     routes = Routes()
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -106,3 +107,10 @@ def http_server():
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def http_server():
+    """A loopback server for one test: see :func:`serve`."""
+    with serve() as routes:
+        yield routes

@@ -198,6 +198,25 @@ def parse_date(value) -> Optional[dt.datetime]:
         return None
 
 
+DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+
+
+def refuse_entity_declarations(data: bytes, location: str) -> None:
+    """Refuse an XML feed, OPML or sitemap whose DOCTYPE declares entities of its own: a
+    "billion laughs" bomb or an external-entity read, never a real feed. Our parsers would not
+    expand them anyway (expat's amplification limit, lxml with ``resolve_entities=False``), but
+    a document built to attack its reader is an errors row, not a source of links."""
+    match = DOCTYPE.search(data, 0, 65536)
+    if not match:
+        return
+    end = data.find(b"]>", match.end())
+    subset = data[match.end() : end if end >= 0 else match.end() + 1_000_000]
+    if b"<!ENTITY" in subset.upper():
+        raise InputError(
+            "bad_xml", f"{location} declares its own XML entities (an XML bomb or external entity), not read"
+        )
+
+
 def records_from(body: FetchedBody, kind: Optional[str], source: Optional[Source] = None) -> Iterator:
     """Every record (or nested source) one input holds, by its kind (stated, from the name, or
     sniffed). The readers live in ``read_*.py``; imported here, as they import this module."""

@@ -8,13 +8,14 @@ from typing import Iterator, Optional, Union
 
 from transforms.errors import InputError, error_row
 from transforms.fetch import is_http
-from transforms.read import InputRecord, resolve_link
+from transforms.read import InputRecord, refuse_entity_declarations, resolve_link
 
 
 def records_from_feed(data: bytes, location: str) -> Iterator[Union[InputRecord, dict]]:
     """Each RSS/Atom item as a record to fetch, or an errors row for an item without a link."""
     import feedparser  # the reference RSS/Atom parser: every dialect, tolerant of broken feeds
 
+    refuse_entity_declarations(data, location)
     feed = feedparser.parse(data)
     if feed.bozo and not feed.entries:
         raise InputError("invalid_feed", f"{location} is not a readable RSS/Atom feed: {feed.bozo_exception}")

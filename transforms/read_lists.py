@@ -11,7 +11,7 @@ from typing import Iterator, Optional, Union
 
 from transforms.errors import InputError, error_row
 from transforms.fetch import is_http
-from transforms.read import InputRecord, Source, parse_date, resolve_link
+from transforms.read import InputRecord, Source, parse_date, refuse_entity_declarations, resolve_link
 
 
 def parse_xml(data: bytes, location: str):
@@ -19,6 +19,7 @@ def parse_xml(data: bytes, location: str):
     trees (a "billion laughs" document is an error, not an out-of-memory)."""
     from lxml import etree
 
+    refuse_entity_declarations(data, location)
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False
     )
