@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from transforms.dedup import DedupParams
 from transforms.entities import DEFAULT_MODEL
 from transforms.fetch import USER_AGENT
 
@@ -124,6 +125,41 @@ class NewsbeamOptions(PipelineOptions):
             default=False,
             help="Let fetching reach private, loopback and link-local addresses (off by default: a "
             "feed is untrusted input, and on a cloud worker 169.254.169.254 hands out credentials).",
+        )
+        defaults = DedupParams()
+        parser.add_argument(
+            "--dedup_shingle_size",
+            type=int,
+            default=defaults.shingle_size,
+            metavar="N",
+            help=f"Words per shingle for near-duplicate detection. Default: {defaults.shingle_size}",
+        )
+        parser.add_argument(
+            "--dedup_num_perm",
+            type=int,
+            default=defaults.num_perm,
+            metavar="N",
+            help=f"MinHash permutations (signature length). Default: {defaults.num_perm}",
+        )
+        parser.add_argument(
+            "--dedup_bands",
+            type=int,
+            default=defaults.bands,
+            metavar="N",
+            help=f"LSH bands; must divide --dedup_num_perm. Default: {defaults.bands}",
+        )
+        parser.add_argument(
+            "--dedup_threshold",
+            type=float,
+            default=defaults.threshold,
+            metavar="J",
+            help=f"Estimated Jaccard similarity from which two stories are copies. Default: {defaults.threshold}",
+        )
+        parser.add_argument(
+            "--ignore_earlier_runs",
+            action="store_true",
+            default=False,
+            help="Deduplicate within this run only, not against the articles earlier runs wrote to --output.",
         )
         parser.add_argument(
             "--spacy_model",

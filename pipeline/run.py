@@ -19,7 +19,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline import __version__
 from pipeline.options import NewsbeamOptions
-from transforms.dedup import Deduplicate
+from transforms.dedup import DedupParams, Deduplicate
 from transforms.entities import ExtractEntities
 from transforms.fetch import FetchPages, FetchPolicy
 from transforms.filters import FilterArticles, FilterRecords, Filters, LimitRecords
@@ -86,7 +86,14 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext):
     if filters.by_article:
         parsed, article_errors = parsed | "FilterArticles" >> FilterArticles(filters)
         stage_errors.append(article_errors)
-    articles, duplicates = parsed | "Deduplicate" >> Deduplicate()
+    dedup = DedupParams(
+        shingle_size=opts.dedup_shingle_size,
+        num_perm=opts.dedup_num_perm,
+        bands=opts.dedup_bands,
+        threshold=opts.dedup_threshold,
+    )
+    prior = None if opts.ignore_earlier_runs else earlier_fingerprints(p, ctx.output)
+    articles, duplicates, fingerprints = parsed | "Deduplicate" >> Deduplicate(dedup, prior)
     entities, extract_errors = articles | "ExtractEntities" >> ExtractEntities(
         opts.spacy_model, opts.entity_batch_size
     )
@@ -100,8 +107,30 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext):
         count_rows("extract_errors", extract_errors),
     ) | "AllCounts" >> beam.Flatten()
 
-    tables = {"articles": articles, "entities": entities, "duplicates": duplicates, "errors": errors}
+    tables = {
+        "articles": articles,
+        "entities": entities,
+        "duplicates": duplicates,
+        "errors": errors,
+        "fingerprints": fingerprints,
+    }
     return (tables, counts) | "WriteTables" >> WriteTables(ctx, opts.shards_per_partition)
+
+
+def earlier_fingerprints(p: beam.Pipeline, output: str):
+    """The fingerprints earlier runs committed to this output, read with Beam (None if there are
+    none yet). Staged files of unfinished runs live under ``_staging`` and are not matched."""
+    from schemas.fingerprints import TABLE
+
+    pattern = FileSystems.join(output, TABLE.name, f"{TABLE.partition_key}=*", "*.parquet")
+    try:
+        found = FileSystems.match([pattern])[0].metadata_list
+    except Exception:  # noqa: BLE001 - Beam raises its own error types for a missing folder
+        found = []
+    if not found:
+        return None
+    columns = [f.name for f in TABLE.fields]
+    return p | "ReadEarlierFingerprints" >> beam.io.ReadFromParquet(pattern, columns=columns)
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,7 @@ class TableSpec:
 
 def all_tables() -> dict[str, TableSpec]:
     """Every table newsbeam writes, by name, in the order a reader meets them."""
-    from schemas import articles, duplicates, entities, errors, runs
+    from schemas import articles, duplicates, entities, errors, fingerprints, runs
 
-    return {t.name: t for t in (articles.TABLE, entities.TABLE, duplicates.TABLE, errors.TABLE, runs.TABLE)}
+    tables = (articles.TABLE, entities.TABLE, duplicates.TABLE, errors.TABLE, fingerprints.TABLE, runs.TABLE)
+    return {t.name: t for t in tables}

@@ -6,7 +6,7 @@ from schemas import TableSpec, field
 
 TABLE = TableSpec(
     name="articles",
-    version=2,
+    version=3,
     description="One row per story kept after deduplication.",
     fields=(
         field(
@@ -28,6 +28,19 @@ TABLE = TableSpec(
             nullable=False,
         ),
         field("source_domain", pa.string(), "Host of canonical_url without 'www.'; null for local files."),
+        field(
+            "cluster_id",
+            pa.string(),
+            "The story this article stands for: its own article_id (duplicates.duplicate_of points here).",
+            nullable=False,
+        ),
+        field(
+            "copies",
+            pa.int32(),
+            "Copies of the story this run saw, this one included (1 = no duplicate); copies found by "
+            "later runs are rows in duplicates.",
+            nullable=False,
+        ),
         field("title", pa.string(), "Headline."),
         field(
             "authors",
@@ -67,7 +80,7 @@ TABLE = TableSpec(
         field(
             "text_source",
             pa.string(),
-            "Which extractor gave the body: trafilatura, newspaper4k or text (a plain-text input).",
+            "Which extractor gave the body: trafilatura, newspaper4k, text (a plain-text input) or input:rss (the feed's full content).",
         ),
         field(
             "input_kind",

@@ -1,17 +1,33 @@
-"""Deduplicate stories. First cut: the same story under the same normalised URL is kept once.
+"""Deduplicate stories: same URL, same text, near-duplicates, within a run and against earlier runs.
 
-``CanonicalUrls`` gives every article its canonical URL and the id derived from it;
-``DropUrlRepeats`` keeps one article per canonical URL by a fixed rule and records the others
-in ``duplicates``. Text and near-duplicate detection come in a later issue.
+Every article gets a *fingerprint*: its canonical URL (and the ``article_id`` derived from it),
+a hash of its normalised body, and a MinHash signature over word shingles of that body. Three
+kinds of evidence link two copies, each found by grouping on a key, the Beam way:
+
+- **url**: the same canonical URL (``KeyByUrl`` → ``GroupByKey``);
+- **text**: the same body hash, after Unicode NFKC, case folding, whitespace collapsing and
+  dropping the site's own boilerplate lines (syndicated wire copies under other URLs);
+- **near**: MinHash LSH: one key per band of the signature; articles sharing a band key are
+  candidates, kept when their estimated Jaccard similarity reaches the threshold.
+
+The links are edges of a graph whose connected components are the stories (``Clusters``, a
+union-find in a ``CombineFn``: its size grows with the number of links, not of articles). In
+every component the first copy by :func:`survivor_order` is kept; the others are ``duplicates``
+rows pointing at it. Articles written by earlier runs into the same output come back from the
+``fingerprints`` table and join the same graph; they always win, so a story already ingested
+is a duplicate of the earlier article and is not written again. The result is the same
+whatever the bundle order, worker count or runner: every choice is by a total order.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
+import struct
+import unicodedata
 import urllib.parse
-from typing import Optional
+from dataclasses import dataclass
+from typing import Iterable, Optional
 
 import apache_beam as beam
 
@@ -23,6 +39,48 @@ TRACKING_PARAMS = re.compile(
 )
 DEFAULT_PORTS = {"http": 80, "https": 443}
 DUPLICATES = "duplicates"
+FINGERPRINTS = "fingerprints"
+WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class DedupParams:
+    """How near-duplicates are found (chosen by ``make eval-dedup``; see README)."""
+
+    #: Words per shingle.
+    shingle_size: int = 5
+    #: MinHash permutations (signature length).
+    num_perm: int = 128
+    #: LSH bands; each band is ``num_perm // bands`` rows of the signature.
+    bands: int = 32
+    #: Estimated Jaccard similarity from which two candidates are copies.
+    threshold: float = 0.5
+    #: Members of one LSH bucket compared pairwise (a bucket of thousands is boilerplate, not news).
+    max_bucket: int = 200
+    #: A line of a site that at least this many of its articles in the run carry is boilerplate.
+    boilerplate_min_articles: int = 3
+    #: Only lines up to this many characters can be boilerplate (story paragraphs are longer).
+    boilerplate_max_chars: int = 120
+
+    def __post_init__(self):
+        if self.shingle_size < 1 or self.num_perm < 1 or self.bands < 1 or self.num_perm % self.bands:
+            raise ValueError(
+                f"dedup needs shingle_size ≥ 1 and bands dividing num_perm; got "
+                f"{self.shingle_size}, {self.num_perm}, {self.bands}"
+            )
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError(f"dedup threshold must be in (0, 1], got {self.threshold}")
+
+    @property
+    def rows(self) -> int:
+        return self.num_perm // self.bands
+
+    def candidate_probability(self, similarity: float) -> float:
+        """The LSH S-curve: the chance that two texts of this Jaccard similarity share a band."""
+        return 1.0 - (1.0 - similarity**self.rows) ** self.bands
+
+
+# ---------------------------------------------------------------- URLs and ids
 
 
 def normalise_url(url: str) -> str:
@@ -84,42 +142,263 @@ def with_ids(article: dict) -> dict:
     }
 
 
-_FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+# ---------------------------------------------------------------- text fingerprints
 
 
-def survivor_order(article: dict):
+def normalise_text(text: str) -> str:
+    """NFKC, case-folded, whitespace collapsed: what two copies of one text have in common."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def text_lines(text: str) -> list[str]:
+    return [line for line in (normalise_text(raw) for raw in text.splitlines()) if line]
+
+
+def line_key(line: str) -> str:
+    """A short stable key of a normalised line (for the boilerplate count)."""
+    return hashlib.blake2b(line.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def boilerplate_candidates(article: dict, params: DedupParams) -> list[tuple]:
+    """((site, line key), 1) for each distinct short line of the article: lines that many of a
+    site's articles share are its furniture ("Source: Reuters", "Follow us on ...")."""
+    site = article.get("source_domain") or ""
+    keys = {
+        line_key(line) for line in text_lines(article["text"]) if len(line) <= params.boilerplate_max_chars
+    }
+    return [((site, key), 1) for key in sorted(keys)]
+
+
+def story_lines(text: str, boilerplate: frozenset = frozenset()) -> list[str]:
+    """The normalised lines of a body without its site's boilerplate (all lines if that is all)."""
+    lines = text_lines(text)
+    kept = [line for line in lines if line_key(line) not in boilerplate]
+    return kept or lines
+
+
+def text_hash(text: str, boilerplate: frozenset = frozenset()) -> str:
+    return hashlib.sha256("\n".join(story_lines(text, boilerplate)).encode("utf-8")).hexdigest()[:32]
+
+
+def shingles(text: str, k: int) -> set[str]:
+    """Word k-grams of the normalised text (one shingle of all words when there are fewer)."""
+    words = WORD.findall(normalise_text(text))
+    if len(words) <= k:
+        return {" ".join(words)}
+    return {" ".join(words[i : i + k]) for i in range(len(words) - k + 1)}
+
+
+def signature(shingle_set: Iterable[str], num_perm: int) -> list[int]:
+    """MinHash signature (datasketch, seed 1: the same on every worker and run)."""
+    from datasketch import MinHash
+
+    minhash = MinHash(num_perm=num_perm, seed=1)
+    minhash.update_batch([s.encode("utf-8") for s in sorted(shingle_set)])
+    return [int(v) for v in minhash.hashvalues]
+
+
+def estimate_jaccard(a: list[int], b: list[int]) -> float:
+    """Share of equal signature positions: an unbiased estimate of the Jaccard similarity."""
+    if not a or len(a) != len(b):
+        return 0.0
+    return sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
+
+
+def band_keys(sig: list[int], params: DedupParams) -> list[str]:
+    """One LSH key per band: two signatures that agree on a whole band share its key."""
+    if len(sig) != params.num_perm:
+        return []  # made with other parameters (an earlier run's): not comparable
+    rows = params.rows
+    keys = []
+    for band in range(params.bands):
+        chunk = struct.pack(f"<{rows}I", *sig[band * rows : (band + 1) * rows])
+        keys.append(f"{band}:{hashlib.blake2b(chunk, digest_size=8).hexdigest()}")
+    return keys
+
+
+# ---------------------------------------------------------------- the survivor rule
+
+
+def survivor_order(article: dict) -> tuple:
     """Which copy is kept: earliest published (unknown dates last), then longest body, then
-    smallest input reference. A total order, so every run and runner keeps the same one."""
+    smallest input reference, then URL. A total order, so every run and runner keeps the same one."""
+    published = article["published_at"]
     return (
-        article["published_at"] or _FAR_FUTURE,
+        1,  # articles of earlier runs are (0, ...): an ingested story always stays the kept one
+        published.strftime("%Y-%m-%dT%H:%M:%S.%f") if published else "~",
         -len(article["text"]),
         article["input_ref"],
         article["url"],
     )
 
 
-def duplicate_row(dropped: dict, kept: dict, reason: str, similarity: float) -> dict:
+def prior_order(row: dict) -> tuple:
+    published = row.get("published_at")
+    return (0, published.strftime("%Y-%m-%dT%H:%M:%S.%f") if published else "~", 0, row["article_id"], "")
+
+
+def fingerprint(article: dict, params: DedupParams, boilerplate: frozenset = frozenset()) -> dict:
+    """What dedup knows of an article: node key, ids, body hash, signature and survivor order."""
+    body = "\n".join(story_lines(article["text"], boilerplate))
     return {
-        "article_id": dropped["article_id"],
-        "url": dropped["url"],
-        "input_ref": dropped["input_ref"],
-        "duplicate_of": kept["article_id"],
-        "reason": reason,
-        "similarity": similarity,
+        "node": article["input_ref"],
+        "article_id": article["article_id"],
+        "canonical_url": article["canonical_url"],
+        "text_hash": text_hash(article["text"], boilerplate),
+        "signature": signature(shingles(body, params.shingle_size), params.num_perm),
+        "order": survivor_order(article),
+        "prior": False,
     }
 
 
-class KeepOnePerUrlFn(beam.DoFn):
-    """(canonical_url, copies) → the survivor, and a duplicates row for each other copy."""
+def prior_fingerprint(row: dict, params: DedupParams) -> dict:
+    """A ``fingerprints`` row of an earlier run as a node of this run's graph. A signature made
+    with another shingle size or length cannot be compared: the row then links by URL and text only."""
+    comparable = row["shingle_size"] == params.shingle_size and len(row["signature"] or []) == params.num_perm
+    return {
+        "node": "prior:" + row["article_id"],
+        "article_id": row["article_id"],
+        "canonical_url": row["canonical_url"],
+        "text_hash": row["text_hash"],
+        "signature": list(row["signature"]) if comparable else [],
+        "order": prior_order(row),
+        "prior": True,
+    }
 
-    def process(self, keyed):
-        _, copies = keyed
-        ordered = sorted(copies, key=survivor_order)
-        kept = ordered[0]
-        yield kept
-        for dropped in ordered[1:]:
-            beam.metrics.Metrics.counter("newsbeam", "duplicates").inc()
-            yield beam.pvalue.TaggedOutput(DUPLICATES, duplicate_row(dropped, kept, "url", 1.0))
+
+def fingerprint_row(article: dict, fp: dict, params: DedupParams) -> dict:
+    """The ``fingerprints`` table row of a kept article (run_id and run_date stamped by the writer)."""
+    return {
+        "article_id": fp["article_id"],
+        "canonical_url": fp["canonical_url"],
+        "text_hash": fp["text_hash"],
+        "signature": fp["signature"],
+        "shingle_size": params.shingle_size,
+        "published_at": article["published_at"],
+    }
+
+
+# ---------------------------------------------------------------- links and clusters
+
+
+def same_key_edges(keyed) -> list[tuple]:
+    """(key, fingerprints sharing it) → an edge from the first by order to each other one,
+    unless all of them are earlier runs' (those were deduplicated then)."""
+    _, fps = keyed
+    members = sorted(fps, key=lambda fp: fp["order"])
+    if len(members) < 2 or all(fp["prior"] for fp in members):
+        return []
+    first = members[0]
+    return [(first["node"], first["order"], fp["node"], fp["order"]) for fp in members[1:]]
+
+
+def bucket_edges(keyed, params: DedupParams) -> list[tuple]:
+    """(LSH band key, fingerprints sharing it) → an edge for each pair of candidates whose
+    estimated Jaccard reaches the threshold; pairs of two earlier-run articles are skipped."""
+    _, fps = keyed
+    fresh, prior = [], []
+    for fp in fps:
+        (prior if fp["prior"] else fresh).append(fp)
+    if not fresh:
+        return []
+    fresh = sorted(fresh, key=lambda fp: fp["order"])[: params.max_bucket]
+    prior = sorted(prior, key=lambda fp: fp["order"])[: params.max_bucket]
+    edges = []
+    for i, a in enumerate(fresh):
+        for b in prior + fresh[i + 1 :]:
+            if estimate_jaccard(a["signature"], b["signature"]) >= params.threshold:
+                edges.append((a["node"], a["order"], b["node"], b["order"]))
+    return edges
+
+
+class ClustersFn(beam.CombineFn):
+    """Edges → {node: root}, the connected components by union-find. Each component's root is
+    its first node by survivor order, so the result does not depend on the order edges arrive."""
+
+    def create_accumulator(self):
+        return {}, {}  # parent, order
+
+    @staticmethod
+    def _find(parent: dict, node):
+        root = node
+        while parent[root] != root:
+            root = parent[root]
+        while parent[node] != root:  # path compression
+            parent[node], node = root, parent[node]
+        return root
+
+    def _union(self, acc, a, order_a, b, order_b):
+        parent, order = acc
+        for node, node_order in ((a, order_a), (b, order_b)):
+            if node not in parent:
+                parent[node], order[node] = node, node_order
+        ra, rb = self._find(parent, a), self._find(parent, b)
+        if ra != rb:
+            if (order[rb], rb) < (order[ra], ra):
+                ra, rb = rb, ra
+            parent[rb] = ra
+
+    def add_input(self, acc, edge):
+        self._union(acc, *edge)
+        return acc
+
+    def merge_accumulators(self, accumulators):
+        merged = self.create_accumulator()
+        for parent, order in accumulators:
+            for node in parent:
+                root = self._find(parent, node)
+                self._union(merged, node, order[node], root, order[root])
+        return merged
+
+    def extract_output(self, acc):
+        parent, _ = acc
+        return {node: self._find(parent, node) for node in list(parent)}
+
+
+def resolve_cluster(keyed, params: DedupParams):
+    """(root, members) → the kept article (with cluster_id and copies) and its fingerprints row,
+    and a duplicates row per other new member. Members are (article or None, fingerprint)."""
+    _, members = keyed
+    members = sorted(members, key=lambda m: m[1]["order"])
+    kept_article, kept = members[0]
+    fresh = [m for m in members if not m[1]["prior"]]
+    if not kept["prior"]:
+        yield {**kept_article, "cluster_id": kept["article_id"], "copies": len(fresh)}
+        yield beam.pvalue.TaggedOutput(FINGERPRINTS, fingerprint_row(kept_article, kept, params))
+    for article, fp in members[1:]:
+        if fp["prior"]:
+            continue  # an earlier run's article that this run's copies linked to another: written then
+        similarity = estimate_jaccard(fp["signature"], kept["signature"])
+        if not kept["signature"]:  # an earlier run's, made with other settings: the closest copy then
+            similarity = max(
+                (
+                    estimate_jaccard(fp["signature"], other["signature"])
+                    for _, other in members
+                    if other is not fp
+                ),
+                default=0.0,
+            )
+        if fp["canonical_url"] == kept["canonical_url"]:
+            reason = "url"
+        elif fp["text_hash"] == kept["text_hash"]:
+            reason, similarity = "text", 1.0
+        else:
+            reason = "near"
+        beam.metrics.Metrics.counter("newsbeam", f"duplicates_{reason}").inc()
+        yield beam.pvalue.TaggedOutput(
+            DUPLICATES,
+            {
+                "article_id": article["article_id"],
+                "url": article["url"],
+                "input_ref": article["input_ref"],
+                "duplicate_of": kept["article_id"],
+                "reason": reason,
+                "similarity": similarity,
+            },
+        )
+
+
+# ---------------------------------------------------------------- transforms
 
 
 class CanonicalUrls(beam.PTransform):
@@ -129,21 +408,98 @@ class CanonicalUrls(beam.PTransform):
         return articles | "WithIds" >> beam.Map(with_ids)
 
 
-class DropUrlRepeats(beam.PTransform):
-    """Articles → (one article per canonical URL, duplicates rows for the rest)."""
+class Fingerprints(beam.PTransform):
+    """Articles with ids → (article, fingerprint) pairs; each site's boilerplate lines (short
+    lines many of its articles in this run carry) are left out of the hash and the shingles."""
+
+    def __init__(self, params: DedupParams):
+        super().__init__()
+        self._params = params
 
     def expand(self, articles):
-        results = (
+        params = self._params
+        boilerplate = (
             articles
-            | "KeyByCanonicalUrl" >> beam.Map(lambda a: (a["canonical_url"], a))
-            | "GroupByCanonicalUrl" >> beam.GroupByKey()
-            | "KeepOnePerUrl" >> beam.ParDo(KeepOnePerUrlFn()).with_outputs(DUPLICATES, main="kept")
+            | "SiteLines" >> beam.FlatMap(boilerplate_candidates, params)
+            | "CountSiteLines" >> beam.CombinePerKey(sum)
+            | "Boilerplate" >> beam.Filter(lambda kv, n: kv[1] >= n, params.boilerplate_min_articles)
+            | "BySite" >> beam.Map(lambda kv: (kv[0][0], kv[0][1]))
+            | "GroupBySite" >> beam.GroupByKey()
+            | "AsSets" >> beam.MapTuple(lambda site, keys: (site, frozenset(keys)))
         )
-        return results.kept, results[DUPLICATES]
+        return articles | "Fingerprint" >> beam.Map(
+            lambda a, boiler: (
+                a,
+                fingerprint(a, params, boiler.get(a.get("source_domain") or "", frozenset())),
+            ),
+            boiler=beam.pvalue.AsDict(boilerplate),
+        )
 
 
 class Deduplicate(beam.PTransform):
-    """Articles → (articles kept, duplicates rows)."""
+    """Articles → (articles kept, duplicates rows, fingerprints rows of the kept articles).
+
+    ``prior`` is a PCollection of ``fingerprints`` rows of earlier runs (or None): stories already
+    in the output are not written again; their new copies become duplicates of them.
+    """
+
+    def __init__(self, params: Optional[DedupParams] = None, prior=None):
+        super().__init__()
+        self._params = params or DedupParams()
+        self._prior = prior
 
     def expand(self, articles):
-        return articles | "CanonicalUrls" >> CanonicalUrls() | "DropUrlRepeats" >> DropUrlRepeats()
+        params = self._params
+        pairs = articles | "CanonicalUrls" >> CanonicalUrls() | "Fingerprints" >> Fingerprints(params)
+        fresh_fps = pairs | "FingerprintOnly" >> beam.Map(lambda pair: pair[1])
+        members = [pairs]
+        fps = [fresh_fps]
+        if self._prior is not None:
+            prior_fps = self._prior | "PriorFingerprints" >> beam.Map(prior_fingerprint, params)
+            fps.append(prior_fps)
+            members.append(prior_fps | "PriorMembers" >> beam.Map(lambda fp: (None, fp)))
+        all_fps = fps | "AllFingerprints" >> beam.Flatten()
+        url_edges = (
+            all_fps
+            | "KeyByUrl" >> beam.Map(lambda fp: (fp["canonical_url"], fp))
+            | "GroupByUrl" >> beam.GroupByKey()
+            | "UrlEdges" >> beam.FlatMap(same_key_edges)
+        )
+        text_edges = (
+            all_fps
+            | "KeyByText" >> beam.Map(lambda fp: (fp["text_hash"], fp))
+            | "GroupByText" >> beam.GroupByKey()
+            | "TextEdges" >> beam.FlatMap(same_key_edges)
+        )
+        near_edges = (
+            all_fps
+            | "KeyByBand"
+            >> beam.FlatMap(lambda fp: [(key, fp) for key in band_keys(fp["signature"], params)])
+            | "GroupByBand" >> beam.GroupByKey()
+            | "NearEdges" >> beam.FlatMap(bucket_edges, params)
+        )
+        roots = (
+            (url_edges, text_edges, near_edges)
+            | "AllEdges" >> beam.Flatten()
+            | "Clusters" >> beam.CombineGlobally(ClustersFn())
+            | "NodeRoots" >> beam.FlatMap(lambda found: sorted(found.items()))
+        )
+        keyed_members = (
+            members | "AllMembers" >> beam.Flatten() | "KeyByNode" >> beam.Map(lambda m: (m[1]["node"], m))
+        )
+        results = (
+            {"member": keyed_members, "root": roots}
+            | "JoinRoots" >> beam.CoGroupByKey()
+            | "KeyByRoot" >> beam.FlatMap(_by_root)
+            | "GroupByCluster" >> beam.GroupByKey()
+            | "ResolveClusters"
+            >> beam.FlatMap(resolve_cluster, params).with_outputs(DUPLICATES, FINGERPRINTS, main="kept")
+        )
+        return results.kept, results[DUPLICATES], results[FINGERPRINTS]
+
+
+def _by_root(joined):
+    node, grouped = joined
+    roots = list(grouped["root"])
+    root = roots[0] if roots else node
+    return [(root, member) for member in grouped["member"]]

@@ -35,22 +35,42 @@ def output(tmp_path_factory):
     return out
 
 
-def test_run_summary_adds_up(output, capsys):
-    # The fixture ran already; run again into another run id and look at what it prints.
+def test_a_second_run_of_the_same_stories_adds_up_and_writes_them_once(output, capsys):
+    # The fixture ran already; run the stories again into the same output.
     code = main(["run", "--input", str(SAMPLES / "stories"), "--output", str(output), "--run_id", "cli-2"])
     printed = capsys.readouterr().out
     assert code == 0
-    assert "inputs read                2" in printed and "articles written           2" in printed
-    assert "accounted for              2" in printed
-    # The same stories give the same ids on every run.
+    assert "inputs read                2" in printed and "duplicates dropped         2" in printed
+    assert "articles written           0" in printed and "accounted for              2" in printed
     from pipeline.query import run_query
 
+    _, rows = run_query(
+        str(output),
+        "SELECT d.duplicate_of, d.reason, a.run_id FROM duplicates d JOIN articles a ON a.article_id = d.duplicate_of "
+        "WHERE d.run_id = 'cli-2' ORDER BY 1",
+    )
+    # Each is a duplicate of the article the first run wrote, by its URL: the same story, the same id.
+    assert [(reason, run) for _, reason, run in rows] == [("url", "cli-1"), ("url", "cli-1")]
+    # With --ignore_earlier_runs they are written again, under the same ids.
+    code = main(
+        [
+            "run",
+            "--input",
+            str(SAMPLES / "stories"),
+            "--output",
+            str(output),
+            "--run_id",
+            "cli-3",
+            "--ignore_earlier_runs",
+        ]
+    )
+    assert code == 0
     _, rows = run_query(
         str(output),
         "SELECT run_id, list_sort(list(article_id)) FROM articles WHERE input_kind = 'text' GROUP BY run_id",
     )
     ids = dict(rows)
-    assert ids["cli-1"] == ids["cli-2"] and len(ids["cli-2"]) == 2
+    assert ids["cli-1"] == ids["cli-3"] and len(ids["cli-3"]) == 2
 
 
 @pytest.mark.parametrize(
@@ -204,8 +224,9 @@ def test_an_output_folder_that_cannot_be_made_is_a_usage_error(tmp_path, capsys)
     assert "cannot create output folder" in capsys.readouterr().err
 
 
-def test_articles_files_of_schema_v1_and_v2_read_together(tmp_path, capsys):
-    """Version 2 added provenance columns; a folder holding both versions reads as one table."""
+def test_articles_files_of_schema_v1_and_v3_read_together(tmp_path, capsys):
+    """Version 2 added provenance columns, version 3 cluster_id and copies; a folder holding old
+    and new files reads as one table."""
     import datetime as dt
 
     import pyarrow as pa
@@ -213,7 +234,8 @@ def test_articles_files_of_schema_v1_and_v2_read_together(tmp_path, capsys):
 
     from schemas.articles import TABLE
 
-    v1_columns = [f for f in TABLE.fields if not f.name.endswith("_source") and f.name != "published_offset"]
+    added = {"published_offset", "cluster_id", "copies"}
+    v1_columns = [f for f in TABLE.fields if not f.name.endswith("_source") and f.name not in added]
     v1 = pa.schema(v1_columns, metadata={"newsbeam.schema_version": "1"})
     row = {f.name: None for f in v1_columns}
     row.update(
@@ -241,13 +263,15 @@ def test_articles_files_of_schema_v1_and_v2_read_together(tmp_path, capsys):
         "published_source": None,
         "text_source": "trafilatura",
         "published_date": None,
+        "cluster_id": "b" * 32,
+        "copies": 3,
     }
     pq.write_table(TABLE.to_arrow([new]), folder / "part-new-00000.parquet")
-    sql = "SELECT run_id, title_source, published_offset FROM articles ORDER BY run_id"
+    sql = "SELECT run_id, title_source, published_offset, copies FROM articles ORDER BY run_id"
     assert main(["query", "--output", str(tmp_path), sql, "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == [
-        {"run_id": "new", "title_source": "json-ld", "published_offset": "+02:00"},
-        {"run_id": "old", "title_source": None, "published_offset": None},
+        {"run_id": "new", "title_source": "json-ld", "published_offset": "+02:00", "copies": 3},
+        {"run_id": "old", "title_source": None, "published_offset": None, "copies": None},
     ]
 
 

@@ -74,9 +74,21 @@ def fault_run(tmp_path_factory):
     with serve() as server:
         base = server.base
         items = "".join(f"<item><title>{p}</title><link>{base}{p}</link></item>" for p in FEED_LINKS)
-        server.add("/feed.xml", f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>{items}</channel></rss>', content_type="application/rss+xml")
-        server.add("/list.opml", f'<?xml version="1.0"?><opml version="2.0"><head/><body><outline type="rss" xmlUrl="{base}/atom.xml"/><outline type="rss" xmlUrl="{base}/bomb.xml"/></body></opml>', content_type="text/x-opml")
-        server.add("/atom.xml", f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><id>urn:a</id><updated>2026-11-20T00:00:00Z</updated><entry><title>Strike</title><id>urn:1</id><updated>2026-11-20T00:00:00Z</updated><link href="{base}/atom-story"/></entry></feed>', content_type="application/atom+xml")
+        server.add(
+            "/feed.xml",
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>{items}</channel></rss>',
+            content_type="application/rss+xml",
+        )
+        server.add(
+            "/list.opml",
+            f'<?xml version="1.0"?><opml version="2.0"><head/><body><outline type="rss" xmlUrl="{base}/atom.xml"/><outline type="rss" xmlUrl="{base}/bomb.xml"/></body></opml>',
+            content_type="text/x-opml",
+        )
+        server.add(
+            "/atom.xml",
+            f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><id>urn:a</id><updated>2026-11-20T00:00:00Z</updated><entry><title>Strike</title><id>urn:1</id><updated>2026-11-20T00:00:00Z</updated><link href="{base}/atom-story"/></entry></feed>',
+            content_type="application/atom+xml",
+        )
         server.add("/bomb.xml", BOMB, content_type="application/rss+xml")
         server.add("/sitemap.xml", f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{base}/site-story</loc></url><url><loc>{base}/ok?utm_source=sitemap</loc></url></urlset>', content_type="application/xml")  # fmt: skip
         server.add("/ok", page("Tram line approved", WORDS["ok"]))

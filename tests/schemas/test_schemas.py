@@ -15,13 +15,15 @@ def schema(*fields):
 
 PINNED = {
     "articles": (
-        2,
+        3,
         "published_date",
         schema(
             ("article_id", pa.string(), False),
             ("url", pa.string(), False),
             ("canonical_url", pa.string(), False),
             ("source_domain", pa.string()),
+            ("cluster_id", pa.string(), False),
+            ("copies", pa.int32(), False),
             ("title", pa.string()),
             ("authors", pa.list_(pa.string()), False),
             ("published_at", pa.timestamp("us", tz="UTC")),
@@ -57,8 +59,21 @@ PINNED = {
             ("run_id", pa.string(), False),
         ),
     ),
-    "duplicates": (
+    "fingerprints": (
         1,
+        "run_date",
+        schema(
+            ("article_id", pa.string(), False),
+            ("canonical_url", pa.string(), False),
+            ("text_hash", pa.string(), False),
+            ("signature", pa.list_(pa.uint32()), False),
+            ("shingle_size", pa.int16(), False),
+            ("published_at", pa.timestamp("us", tz="UTC")),
+            ("run_id", pa.string(), False),
+        ),
+    ),
+    "duplicates": (
+        2,
         "run_date",
         schema(
             ("article_id", pa.string(), False),

@@ -22,6 +22,8 @@ def _article(n, day):
         "url": f"https://x.org/{n}",
         "canonical_url": f"https://x.org/{n}",
         "source_domain": "x.org",
+        "cluster_id": f"{n:032x}",
+        "copies": 1,
         "title": f"T{n}",
         "authors": ["A"],
         "published_at": dt.datetime(2015, 11, day, tzinfo=dt.timezone.utc) if day else None,
@@ -78,7 +80,7 @@ def test_tables_are_partitioned_and_committed_with_a_runs_row(tmp_path):
     ]  # no empty files for empty tables, no staging left behind
     meta = pq.read_metadata(tmp_path / "articles/published_date=2015-11-17/part-run1-00000.parquet")
     assert meta.row_group(0).column(0).compression == "ZSTD"
-    assert meta.schema.to_arrow_schema().metadata[b"newsbeam.schema_version"] == b"2"
+    assert meta.schema.to_arrow_schema().metadata[b"newsbeam.schema_version"] == b"3"
     table = ds.dataset(tmp_path / "articles", partitioning="hive").to_table()
     assert sorted(table.column("title").to_pylist()) == ["T1", "T2", "T3", "T4"]
     assert set(table.column("run_id").to_pylist()) == {"run1"}
