@@ -25,6 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
+import urllib.parse
 import warnings
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -111,10 +112,11 @@ def labelled_texts(corpus: Path, seed: int) -> list[dict]:
                 units = edit(units, kind, strength, site, donors, rng)
             url = f"https://site{site}.example/story/{len(records)}"
             records.append(dict(story=n, outlet=f"site{site}", url=url, text=render(units)))
-        # A follow-up: this story plus a background block of another story of the same outlet (of any
-        # other story when the outlet has one): a copy of this story, a hard negative for the other.
-        mates = [m for m, other in enumerate(found) if other["outlet"] == story["outlet"] and m != n]
-        source = found[rng.choice(mates or [m for m in range(len(found)) if m != n])]
+        # A follow-up: this story plus a background block of a later story of its outlet (of any later
+        # story, when there is none): a copy of this story, a hard negative for the other. Later only,
+        # so that no two follow-ups are each half of the other.
+        mates = [m for m in range(n + 1, len(found)) if found[m]["outlet"] == story["outlet"]]
+        source = found[rng.choice(mates or [m for m in range(len(found)) if m > n] or [0])]
         start, target = (
             rng.randrange(len(source["units"])),
             rng.uniform(0.2, 0.5) * len(original.split()),
@@ -122,7 +124,7 @@ def labelled_texts(corpus: Path, seed: int) -> list[dict]:
         rotated = source["units"][start:] + source["units"][:start]
         before = itertools.accumulate((len(s.split()) for _, s in rotated), initial=0)
         block = [(1e5, s) for (_, s), words in zip(rotated, before, strict=False) if words < target]
-        url = f"{source['url'].rstrip('/')}/follow-up-{len(records)}"
+        url = f"https://{urllib.parse.urlsplit(source['url']).hostname}/follow-up/{len(records)}"
         records.append(dict(story=n, outlet=source["outlet"], url=url, text=render(story["units"] + block)))
     return records
 

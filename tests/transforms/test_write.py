@@ -91,6 +91,7 @@ def test_tables_are_partitioned_and_committed_with_a_runs_row(tmp_path):
         "entities": (0, 0),
         "duplicates": (0, 0),
         "errors": (1, 1),
+        "fingerprints": (0, 0),
         "runs": (1, 1),
     }
     assert run["versions"] == [{"package": "newsbeam", "version": "0.1.0"}]
