@@ -36,6 +36,7 @@ setup(
         "warcio>=1.7",  # WARC (Common Crawl CC-NEWS) read record by record
         "requests>=2.31",
         "w3lib>=2.1",
+        "datasketch>=1.6,<3",  # MinHash signatures for near-duplicate detection
         "python-dateutil>=2.8",
         "beautifulsoup4>=4.12",
         "charset-normalizer>=3",
