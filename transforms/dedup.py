@@ -292,23 +292,44 @@ def same_key_edges(keyed) -> list[tuple]:
     return [(first["node"], first["order"], fp["node"], fp["order"]) for fp in members[1:]]
 
 
-def bucket_edges(keyed, params: DedupParams) -> list[tuple]:
-    """(LSH band key, fingerprints sharing it) → an edge for each pair of candidates whose
-    estimated Jaccard reaches the threshold; pairs of two earlier-run articles are skipped."""
-    _, fps = keyed
+def bucket_pairs(keyed, params: DedupParams) -> list[tuple]:
+    """(LSH band key, (node, is_prior) of the articles sharing it) → candidate pairs (a, b), a < b.
+    Pairs of two earlier-run articles are skipped (deduplicated then); a bucket is compared among
+    its first ``max_bucket`` new and ``max_bucket`` earlier members by node key."""
+    _, members = keyed
     fresh, prior = [], []
-    for fp in fps:
-        (prior if fp["prior"] else fresh).append(fp)
+    for node, is_prior in members:
+        (prior if is_prior else fresh).append(node)
     if not fresh:
         return []
-    fresh = sorted(fresh, key=lambda fp: fp["order"])[: params.max_bucket]
-    prior = sorted(prior, key=lambda fp: fp["order"])[: params.max_bucket]
-    edges = []
-    for i, a in enumerate(fresh):
-        for b in prior + fresh[i + 1 :]:
-            if estimate_jaccard(a["signature"], b["signature"]) >= params.threshold:
-                edges.append((a["node"], a["order"], b["node"], b["order"]))
-    return edges
+    fresh = sorted(fresh)[: params.max_bucket]
+    prior = sorted(prior)[: params.max_bucket]
+    return [(a, b) if a < b else (b, a) for i, a in enumerate(fresh) for b in prior + fresh[i + 1 :]]
+
+
+def first_half(joined) -> list[tuple]:
+    """(a, {pairs: [b...], fp: [(order, signature)]}) → (b, (a, order, signature)) per pair."""
+    a, grouped = joined
+    found = list(grouped["fp"])
+    if not found:
+        return []
+    order, sig = found[0]
+    return [(b, (a, order, sig)) for b in grouped["pairs"]]
+
+
+def verified_edges(joined, threshold: float) -> list[tuple]:
+    """(b, {half: [(a, order, signature)...], fp: [(order, signature)]}) → an edge for each pair
+    whose estimated Jaccard similarity reaches the threshold."""
+    b, grouped = joined
+    found = list(grouped["fp"])
+    if not found:
+        return []
+    order_b, sig_b = found[0]
+    return [
+        (a, order_a, b, order_b)
+        for a, order_a, sig_a in grouped["half"]
+        if estimate_jaccard(sig_a, sig_b) >= threshold
+    ]
 
 
 class ClustersFn(beam.CombineFn):
@@ -471,12 +492,31 @@ class Deduplicate(beam.PTransform):
             | "GroupByText" >> beam.GroupByKey()
             | "TextEdges" >> beam.FlatMap(same_key_edges)
         )
-        near_edges = (
+        # LSH: only (band key, node) travels to the buckets; the signatures of the candidate
+        # pairs come back through two joins, so the shuffle is bands × a node key, not bands ×
+        # a whole signature.
+        signatures = all_fps | "NodeSignatures" >> beam.Map(
+            lambda fp: (fp["node"], (fp["order"], fp["signature"]))
+        )
+        candidates = (
             all_fps
             | "KeyByBand"
-            >> beam.FlatMap(lambda fp: [(key, fp) for key in band_keys(fp["signature"], params)])
+            >> beam.FlatMap(
+                lambda fp: [(key, (fp["node"], fp["prior"])) for key in band_keys(fp["signature"], params)]
+            )
             | "GroupByBand" >> beam.GroupByKey()
-            | "NearEdges" >> beam.FlatMap(bucket_edges, params)
+            | "CandidatePairs" >> beam.FlatMap(bucket_pairs, params)
+            | "DistinctPairs" >> beam.Distinct()
+        )
+        halves = (
+            {"pairs": candidates, "fp": signatures}
+            | "JoinFirstOfPair" >> beam.CoGroupByKey()
+            | "FirstHalves" >> beam.FlatMap(first_half)
+        )
+        near_edges = (
+            {"half": halves, "fp": signatures}
+            | "JoinSecondOfPair" >> beam.CoGroupByKey()
+            | "VerifyPairs" >> beam.FlatMap(verified_edges, params.threshold)
         )
         roots = (
             (url_edges, text_edges, near_edges)
