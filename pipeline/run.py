@@ -118,19 +118,34 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext):
 
 
 def earlier_fingerprints(p: beam.Pipeline, output: str):
-    """The fingerprints earlier runs committed to this output, read with Beam (None if there are
-    none yet). Staged files of unfinished runs live under ``_staging`` and are not matched."""
+    """The fingerprints earlier runs committed to this output, read with Beam, a file per element
+    (None if there are none yet). Staged files of unfinished runs live under ``_staging`` and
+    are not matched."""
     from schemas.fingerprints import TABLE
 
     pattern = FileSystems.join(output, TABLE.name, f"{TABLE.partition_key}=*", "*.parquet")
     try:
-        found = FileSystems.match([pattern])[0].metadata_list
+        found = sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
     except Exception:  # noqa: BLE001 - Beam raises its own error types for a missing folder
         found = []
     if not found:
         return None
-    columns = [f.name for f in TABLE.fields]
-    return p | "ReadEarlierFingerprints" >> beam.io.ReadFromParquet(pattern, columns=columns)
+    return (
+        p
+        | "EarlierFingerprintFiles" >> beam.Create(found)
+        | "SpreadFingerprintFiles" >> beam.Reshuffle()
+        | "ReadEarlierFingerprints" >> beam.FlatMap(read_parquet_rows, [f.name for f in TABLE.fields])
+    )
+
+
+def read_parquet_rows(path: str, columns: list[str]):
+    """The rows of one Parquet file, read through Beam's FileSystems a row group at a time."""
+    import pyarrow.parquet as pq
+
+    with FileSystems.open(path) as handle:
+        parquet = pq.ParquetFile(handle)
+        for index in range(parquet.num_row_groups):
+            yield from parquet.read_row_group(index, columns=columns).to_pylist()
 
 
 @dataclass(frozen=True)
