@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: venv run test eval bench lint clean
+.PHONY: venv run test eval eval-dedup bench bench-dedup lint clean
 
 $(STAMP): setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +28,17 @@ test: venv
 eval: venv
 	$(BIN)/python benchmarks/eval_fundus.py
 
+## eval-dedup: near-duplicate precision and recall over copies made from ../shared/corpora/fundus
+eval-dedup: venv
+	$(BIN)/python benchmarks/eval_dedup.py
+
 ## bench: speed figures (medians, printed; never timed tests)
 bench: venv
 	$(BIN)/python benchmarks/bench_pipeline.py
+
+## bench-dedup: dedup at scale, 100 to 100,000 synthetic articles (several minutes)
+bench-dedup: venv
+	$(BIN)/python benchmarks/bench_dedup.py
 
 ## lint: ruff's checks and its formatter, in check mode
 lint: venv

@@ -299,7 +299,8 @@ def grid_table(results: list[dict], chosen: Optional[dict]) -> list[str]:
     """One line per (k, permutations, bands): recall of ≥80 % copies and false positives per threshold."""
     lines = [
         "Per threshold t: recall (%) of copies sharing ≥80 %, false positives (same outlet); '*' meets",
-        "the target (precision ≥ 0.99, recall ≥ 0.95), '>' is the recommendation. cand: LSH candidate pairs.",
+        "the target (precision ≥ 0.99, recall ≥ 0.95), '>' is the recommendation. cand: LSH candidate pairs;",
+        "perm: signature length, the largest multiple of rows within 64, 128 or 256 (bands must divide it).",
         "  k perm bands rows   cand" + "".join(f" | t={t}: recall  FP" for t in THRESHOLDS),
     ]
     for p, group in itertools.groupby(results, key=lambda r: r["params"]):
@@ -363,10 +364,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     print("\n".join(grid_table(results, chosen)) + "\n")
     print(describe("Recommended", chosen) if chosen else "Recommended: no setting meets the target")
     print(describe("Current default", as_default))
-    for p in [chosen["params"]] if chosen else []:
-        print(f"\nS-curve of the recommended setting, P(candidate) = 1-(1-s^{p.rows})^{p.bands}:")
-        print("  s            " + " ".join(f"{s / 10:5.1f}" for s in range(2, 11)))
-        print("  P(candidate) " + " ".join(f"{p.candidate_probability(s / 10):5.3f}" for s in range(2, 11)))
+    print("\nS-curves, P(LSH candidate) = 1 - (1 - s^rows)^bands at Jaccard similarity s:")
+    print("  s                     " + " ".join(f"{s / 10:5.1f}" for s in range(2, 11)))
+    for label, p in [("recommended", chosen["params"])] * bool(chosen) + [("current default", default)]:
+        curve = " ".join(f"{p.candidate_probability(s / 10):5.3f}" for s in range(2, 11))
+        print(f"  {label:15} {p.bands:2}×{p.rows} {curve}")
     print("\n" + "\n".join(jaccard_table(records, copies)))
     print(f"\n(grid and tables took {time.perf_counter() - started:.0f} s)\n")
     twin, beam = pure_twin(records, default), beam_pairs(records, default)
