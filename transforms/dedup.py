@@ -57,10 +57,12 @@ class DedupParams:
     threshold: float = 0.5
     #: Members of one LSH bucket compared pairwise (a bucket of thousands is boilerplate, not news).
     max_bucket: int = 200
-    #: A line of a site that at least this many of its articles in the run carry is boilerplate.
+    #: A line of a site that at least this many of its (different) bodies in the run carry is boilerplate.
     boilerplate_min_articles: int = 3
     #: Only lines up to this many characters can be boilerplate (story paragraphs are longer).
     boilerplate_max_chars: int = 120
+    #: Only this many lines at the top and at the bottom of a body can be boilerplate.
+    boilerplate_edge_lines: int = 3
 
     def __post_init__(self):
         if self.shingle_size < 1 or self.num_perm < 1 or self.bands < 1 or self.num_perm % self.bands:
@@ -160,13 +162,18 @@ def line_key(line: str) -> str:
 
 
 def boilerplate_candidates(article: dict, params: DedupParams) -> list[tuple]:
-    """((site, line key), 1) for each distinct short line of the article: lines that many of a
-    site's articles share are its furniture ("Source: Reuters", "Follow us on ...")."""
+    """((site, line key), body hash) for each distinct short line among the first and last few
+    lines of the article: a site's furniture ("Source: Reuters", "Follow us on ...") sits at the
+    edges of its stories, and lines that many *different* bodies of the site share there are
+    boilerplate. The middle is never counted, and identical copies of one story count once, so
+    copies of a story on one site keep their own short lines."""
     site = article.get("source_domain") or ""
-    keys = {
-        line_key(line) for line in text_lines(article["text"]) if len(line) <= params.boilerplate_max_chars
-    }
-    return [((site, key), 1) for key in sorted(keys)]
+    lines = text_lines(article["text"])
+    edge = params.boilerplate_edge_lines
+    edges = lines if len(lines) <= 2 * edge else lines[:edge] + lines[-edge:]
+    keys = {line_key(line) for line in edges if len(line) <= params.boilerplate_max_chars}
+    body = hashlib.blake2b("\n".join(lines).encode("utf-8"), digest_size=8).hexdigest()
+    return [((site, key), body) for key in sorted(keys)]
 
 
 def story_lines(text: str, boilerplate: frozenset = frozenset()) -> list[str]:
@@ -442,6 +449,8 @@ class Fingerprints(beam.PTransform):
         boilerplate = (
             articles
             | "SiteLines" >> beam.FlatMap(boilerplate_candidates, params)
+            | "DistinctBodies" >> beam.Distinct()
+            | "OnePerBody" >> beam.MapTuple(lambda site_line, _: (site_line, 1))
             | "CountSiteLines" >> beam.CombinePerKey(sum)
             | "Boilerplate" >> beam.Filter(lambda kv, n: kv[1] >= n, params.boilerplate_min_articles)
             | "BySite" >> beam.Map(lambda kv: (kv[0][0], kv[0][1]))

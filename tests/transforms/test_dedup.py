@@ -176,6 +176,31 @@ def test_a_sites_boilerplate_lines_do_not_hide_a_syndicated_copy():
     assert set(kept) == {"a", "b2", "b3"}
 
 
+def test_three_copies_on_one_site_keep_their_own_short_lines():
+    """Short lines in the middle of a story (subheads) are never boilerplate, even when three
+    copies of the story on one site carry them: the copies still hash like the original."""
+    paragraphs = (STORY + "\n\n" + OTHER).split("\n\n")
+    paragraphs[3:3] = ["What changes for ferries"]
+    paragraphs[5:5] = ["Trade on the banks"]
+    subheaded = "\n\n".join(paragraphs)
+    original = _article("https://a.example/bridge", "a", T1, subheaded)
+    copies = [_article(f"https://b.example/{n}", f"b{n}", T2, subheaded) for n in range(3)]
+    kept, dups, _ = _run([original, *copies])
+    assert set(kept) == {"a"}
+    assert {ref: reason for ref, (_, reason, _) in dups.items()} == {"b0": "text", "b1": "text", "b2": "text"}
+
+
+def test_boilerplate_is_counted_at_the_edges_of_a_body_only():
+    from transforms.dedup import DedupParams, boilerplate_candidates, line_key
+
+    text = "\n".join(["Top 1", "Top 2", "Top 3", "Middle", "Bottom 1", "Bottom 2", "Bottom 3"])
+    keys = {
+        key
+        for (_, key), _body in boilerplate_candidates({"text": text, "source_domain": "x.org"}, DedupParams())
+    }
+    assert line_key("middle") not in keys and line_key("top 1") in keys and line_key("bottom 3") in keys
+
+
 def test_an_edited_copy_is_a_near_duplicate_and_a_story_on_the_same_topic_is_not():
     paragraphs = STORY.split("\n\n")
     edited = "\n\n".join([paragraphs[0] + " A spokesman confirmed the date.", paragraphs[1], paragraphs[2]])
