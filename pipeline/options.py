@@ -9,7 +9,7 @@ from __future__ import annotations
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from transforms.dedup import DedupParams
-from transforms.entities import DEFAULT_MODEL
+from transforms.extract import DEFAULT_MODEL, NlpConfig
 from transforms.fetch import USER_AGENT
 
 
@@ -163,8 +163,26 @@ class NewsbeamOptions(PipelineOptions):
         )
         parser.add_argument(
             "--spacy_model",
-            default=DEFAULT_MODEL,
-            help=f"spaCy model package for entities. Default: {DEFAULT_MODEL}",
+            action="append",
+            default=None,
+            metavar="LANG=NAME",
+            help=f"spaCy model package for articles in language LANG (ISO 639-1); repeat for more. "
+            f"A bare NAME is the English model. Default: en={DEFAULT_MODEL}",
+        )
+        parser.add_argument(
+            "--nlp_max_chars",
+            type=int,
+            default=NlpConfig.max_chars,
+            metavar="N",
+            help=f"Characters of an article sent to spaCy at most. Default: {NlpConfig.max_chars}",
+        )
+        parser.add_argument(
+            "--nlp_time_budget",
+            type=float,
+            default=NlpConfig.time_budget,
+            metavar="SECONDS",
+            help="Extraction time per article after which the remaining extractors are skipped. "
+            f"Default: {NlpConfig.time_budget:g}",
         )
         parser.add_argument(
             "--entity_batch_size",

@@ -20,7 +20,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from pipeline import __version__
 from pipeline.options import NewsbeamOptions
 from transforms.dedup import DedupParams, Deduplicate
-from transforms.entities import ExtractEntities
+from transforms.extract import DEFAULT_MODEL, ExtractFromText, NlpConfig, nlp_plan, parse_model_specs
 from transforms.fetch import FetchPages, FetchPolicy
 from transforms.filters import FilterArticles, FilterRecords, Filters, LimitRecords
 from transforms.parse import ParseArticles
@@ -94,9 +94,14 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext):
     )
     prior = None if opts.ignore_earlier_runs else earlier_fingerprints(p, ctx.output)
     articles, duplicates, fingerprints = parsed | "Deduplicate" >> Deduplicate(dedup, prior)
-    entities, extract_errors = articles | "ExtractEntities" >> ExtractEntities(
-        opts.spacy_model, opts.entity_batch_size
+    nlp = NlpConfig(
+        models={"en": DEFAULT_MODEL, **parse_model_specs(opts.spacy_model or [])},
+        batch_size=opts.entity_batch_size,
+        max_chars=opts.nlp_max_chars,
+        time_budget=opts.nlp_time_budget,
     )
+    articles = articles | "PlanNlp" >> beam.Map(nlp_plan, nlp)
+    extracted, extract_errors = articles | "ExtractFromText" >> ExtractFromText(nlp)
     errors = (*stage_errors, extract_errors) | "AllErrors" >> beam.Flatten()
 
     counts = (
@@ -108,8 +113,8 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext):
     ) | "AllCounts" >> beam.Flatten()
 
     tables = {
+        **extracted,
         "articles": articles,
-        "entities": entities,
         "duplicates": duplicates,
         "errors": errors,
         "fingerprints": fingerprints,

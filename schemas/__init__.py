@@ -92,7 +92,12 @@ class TableSpec:
 
 def all_tables() -> dict[str, TableSpec]:
     """Every table newsbeam writes, by name, in the order a reader meets them."""
-    from schemas import articles, duplicates, entities, errors, fingerprints, runs
+    from schemas import (
+        articles, counts, duplicates, entities, errors, fingerprints, keywords, places, quotes, runs,
+    )  # fmt: skip
 
-    tables = (articles.TABLE, entities.TABLE, duplicates.TABLE, errors.TABLE, fingerprints.TABLE, runs.TABLE)
+    tables = (
+        articles.TABLE, entities.TABLE, places.TABLE, quotes.TABLE, counts.TABLE, keywords.TABLE,
+        duplicates.TABLE, errors.TABLE, fingerprints.TABLE, runs.TABLE,
+    )  # fmt: skip
     return {t.name: t for t in tables}

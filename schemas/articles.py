@@ -6,7 +6,7 @@ from schemas import TableSpec, field
 
 TABLE = TableSpec(
     name="articles",
-    version=3,
+    version=4,
     description="One row per story kept after deduplication.",
     fields=(
         field(
@@ -57,9 +57,39 @@ TABLE = TableSpec(
         field(
             "language",
             pa.string(),
-            "ISO 639-1 code from the page's meta tags or the input; null when unknown.",
+            "ISO 639-1 code detected from the text, else from the page's meta tags or the input; null when unknown.",
+        ),
+        field(
+            "language_source",
+            pa.string(),
+            "Where the language came from: text (detected from the body), page (its meta tags) or input:<kind>.",
         ),
         field("text", pa.string(), "Body text, paragraphs separated by blank lines.", nullable=False),
+        field(
+            "tone_positive",
+            pa.float32(),
+            "Share of the body's sentences whose VADER compound score is at least +0.05 (English only; null otherwise).",
+        ),
+        field(
+            "tone_negative",
+            pa.float32(),
+            "Share of the body's sentences whose VADER compound score is at most -0.05 (English only; null otherwise).",
+        ),
+        field(
+            "tone_polarity",
+            pa.float32(),
+            "Mean VADER compound score of the body's sentences, from -1 (negative) to +1 (positive) (English only; null otherwise).",
+        ),
+        field(
+            "nlp_model",
+            pa.string(),
+            "spaCy model that made this article's entities, places, quotes and counts rows; null when none ran.",
+        ),
+        field(
+            "nlp_note",
+            pa.string(),
+            "Why no spaCy model read the article (no model for its language, language unknown); null when one did.",
+        ),
         field("word_count", pa.int32(), "Whitespace-separated words in text.", nullable=False),
         field("top_image", pa.string(), "URL of the lead image; null when none."),
         field(

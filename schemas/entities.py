@@ -6,7 +6,7 @@ from schemas import TableSpec, field
 
 TABLE = TableSpec(
     name="entities",
-    version=1,
+    version=2,
     description="One row per named-entity mention in an article's body text.",
     fields=(
         field(
@@ -20,6 +20,24 @@ TABLE = TableSpec(
         ),
         field("text", pa.string(), "The mention as written.", nullable=False),
         field("label", pa.string(), "spaCy label: PERSON, ORG, GPE, LOC, NORP, DATE, ...", nullable=False),
+        field(
+            "entity",
+            pa.string(),
+            "The entity's one name within the article: 'Putin' is 'Vladimir Putin', 'U.S.' is 'United States'.",
+            nullable=False,
+        ),
+        field(
+            "entity_mentions",
+            pa.int32(),
+            "Mentions of this entity (same entity and kind) in the article: a salience signal.",
+            nullable=False,
+        ),
+        field(
+            "entity_first_char",
+            pa.int32(),
+            "Offset of the entity's first mention in articles.text: earlier is more salient.",
+            nullable=False,
+        ),
         field("start_char", pa.int32(), "Offset of the first character in articles.text.", nullable=False),
         field("end_char", pa.int32(), "Offset one past the last character in articles.text.", nullable=False),
         field("sentence_index", pa.int32(), "Sentence the mention is in, from 0.", nullable=False),

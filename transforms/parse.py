@@ -291,6 +291,31 @@ def parse_text(text: str, find_headline: bool = True) -> dict:
     }
 
 
+def language_and_tone(text: str, page_language: Optional[str], record: InputRecord) -> dict:
+    """The article's language, detected from its body when the detector is sure, else what the
+    page or the input declared; and its tone where a lexicon covers that language."""
+    from transforms.language import detect_language
+    from transforms.tone import tone
+
+    detected, _ = detect_language(text)
+    if detected:
+        language, source = detected, "text"
+    elif page_language:
+        language, source = page_language, "page"
+    elif record.language:
+        language, source = record.language, f"input:{record.input_kind}"
+    else:
+        language, source = None, None
+    scores = tone(text, language) or {}
+    return {
+        "language": language,
+        "language_source": source,
+        "tone_positive": scores.get("positive"),
+        "tone_negative": scores.get("negative"),
+        "tone_polarity": scores.get("polarity"),
+    }
+
+
 def article_from_record(
     record: InputRecord, now: Optional[dt.datetime] = None, explain: Optional[dict] = None
 ) -> dict:
@@ -341,7 +366,7 @@ def article_from_record(
         "published_at": published_at,
         "published_offset": utc_offset(published),
         "published_date": published_at.date() if published_at else None,
-        "language": (parsed["language"] or record.language or None),
+        **language_and_tone(text, parsed["language"], record),
         "text": text,
         "word_count": len(text.split()),
         "top_image": parsed["top_image"] or record.image,

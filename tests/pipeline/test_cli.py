@@ -224,9 +224,9 @@ def test_an_output_folder_that_cannot_be_made_is_a_usage_error(tmp_path, capsys)
     assert "cannot create output folder" in capsys.readouterr().err
 
 
-def test_articles_files_of_schema_v1_and_v3_read_together(tmp_path, capsys):
-    """Version 2 added provenance columns, version 3 cluster_id and copies; a folder holding old
-    and new files reads as one table."""
+def test_articles_files_of_schema_v1_and_the_current_one_read_together(tmp_path, capsys):
+    """Later versions added columns (provenance, cluster_id and copies, language_source, tone,
+    nlp_model); a folder holding old and new files reads as one table."""
     import datetime as dt
 
     import pyarrow as pa
@@ -234,7 +234,8 @@ def test_articles_files_of_schema_v1_and_v3_read_together(tmp_path, capsys):
 
     from schemas.articles import TABLE
 
-    added = {"published_offset", "cluster_id", "copies"}
+    added = {"published_offset", "cluster_id", "copies", "language_source", "nlp_model", "nlp_note"}
+    added |= {c for c in TABLE.columns if c.startswith("tone_")}
     v1_columns = [f for f in TABLE.fields if not f.name.endswith("_source") and f.name not in added]
     v1 = pa.schema(v1_columns, metadata={"newsbeam.schema_version": "1"})
     row = {f.name: None for f in v1_columns}
@@ -254,13 +255,12 @@ def test_articles_files_of_schema_v1_and_v3_read_together(tmp_path, capsys):
     folder.mkdir(parents=True)
     pq.write_table(pa.Table.from_pylist([row], schema=v1), folder / "part-old-00000.parquet")
     new = {
+        **{column: None for column in TABLE.columns},
         **row,
         "article_id": "b" * 32,
         "run_id": "new",
         "title_source": "json-ld",
         "published_offset": "+02:00",
-        "authors_source": None,
-        "published_source": None,
         "text_source": "trafilatura",
         "published_date": None,
         "cluster_id": "b" * 32,

