@@ -20,10 +20,10 @@ from typing import Optional
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 EXAMPLE_QUERY = """
-SELECT e.text AS person, count(*) AS mentions, count(DISTINCT e.article_id) AS articles
+SELECT e.entity AS person, count(*) AS mentions, count(DISTINCT e.article_id) AS articles
 FROM entities e
 WHERE e.label = 'PERSON'
-GROUP BY e.text
+GROUP BY e.entity
 ORDER BY articles DESC, mentions DESC, person
 LIMIT 10
 """.strip()

@@ -40,6 +40,7 @@ HONORIFICS = re.compile(
 ROLES = re.compile(
     r"^(?:(?:president|vice|prime|minister|chancellor|senator|governor|general|secretary|king|queen|pope|"
     r"prince|princess|judge|justice|mayor|spokesman|spokeswoman|chairman|chairwoman|ceo|coach|"
+    r"councillor|councilman|councilwoman|commissioner|inspector|detective|professor|"
     r"\w+(?:man|woman))\s+)+(?=\S+\s+\S+)",
     re.I,
 )
