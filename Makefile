@@ -24,9 +24,15 @@ run: venv
 test: venv
 	$(BIN)/python -m pytest -q
 
-## eval: extraction quality over ../shared/corpora/fundus
+## eval: quality over ../shared/corpora/fundus: article fields, language, places, keywords, quotes
+## (the detectors and keyword methods newsbeam was compared with come from the [eval] extra)
 eval: venv
+	$(BIN)/python -m pip install --quiet -e '.[eval]'
 	$(BIN)/python benchmarks/eval_fundus.py
+	$(BIN)/python benchmarks/eval_language.py
+	$(BIN)/python benchmarks/eval_places.py
+	$(BIN)/python benchmarks/eval_keywords.py
+	$(BIN)/python benchmarks/eval_quotes.py
 
 ## eval-dedup: near-duplicate precision and recall over copies made from ../shared/corpora/fundus
 eval-dedup: venv

@@ -53,6 +53,14 @@ setup(
     ],
     extras_require={
         "test": ["pytest>=8", "polars>=1.0", "ruff>=0.6"],
+        # What make eval compares newsbeam's choices with (never imported by the pipeline).
+        "eval": [
+            "lingua-language-detector==2.1.1",
+            "langid==1.1.6",
+            "langdetect==1.0.9",
+            "yake==0.7.3",  # AGPL-3.0: measured against, not shipped
+            "pytextrank==3.3.0",
+        ],
         "gcp": ["apache-beam[gcp]"],
         "aws": ["apache-beam[aws]"],
     },
