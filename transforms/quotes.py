@@ -36,9 +36,14 @@ SPEECH_VERBS = frozenset(
     explained explains warned warns insisted insists asked asks wrote writes noted notes argued argues
     claimed claims continued continues replied replies recalled recalls acknowledged acknowledges
     admitted admits announced announces urged urges stressed stresses confirmed confirms
-    according""".split()
+    according stating declaring asserting asserted asserts adding explaining warning insisting
+    noting arguing claiming writing suggested suggests suggesting tweeted posted lamented laments
+    responded responds told""".split()
 )
-PRONOUNS = {"he": ("PERSON",), "she": ("PERSON",), "they": ("PERSON", "ORG", "NORP", "GPE")}
+PRONOUNS = {
+    "he": ("PERSON",), "she": ("PERSON",), "they": ("PERSON", "ORG", "NORP", "GPE"), "it": ("ORG", "NORP", "GPE"),
+}  # fmt: skip
+RELATIVE = ("which", "who", "that")
 SPEAKER_LABELS = ("PERSON", "ORG", "NORP", "GPE")
 #: How far after the quote (tokens) the attribution may be.
 AFTER_WINDOW = 25
@@ -104,10 +109,15 @@ def quote_text(text: str, start: int, end: int) -> str:
 
 
 def _speaker_token(verb):
-    """The subject of a speech verb, or None."""
+    """The subject of a speech verb, or None. A relative pronoun stands for what its clause
+    hangs on ("the group, which said"); a document or statement for whoever owns it ("TNO's
+    report said")."""
     for child in verb.children:
         if child.dep_ in ("nsubj", "nsubjpass"):
-            return child
+            if child.lower_ in RELATIVE and verb.dep_ == "relcl":
+                return verb.head
+            owners = [c for c in child.children if c.dep_ == "poss" and c.ent_type_ in SPEAKER_LABELS]
+            return owners[0] if owners else child
     return None
 
 
@@ -140,21 +150,33 @@ def _named(names: dict, span) -> str:
 
 
 def _speaker_span(doc, token):
-    """The entity the speaker token is in, else its noun chunk, else the token."""
+    """The entity the speaker token is in; else a person named beside it ("Nato chief Jens
+    Stoltenberg", "the spokesman, Ahmed Chaudhry,"); else its noun chunk; else the token."""
     ent = _entity_at(doc, token)
     if ent is not None:
         return ent
+    for near in list(token.children) + [token.head]:
+        if near.dep_ in ("appos", "compound") or near is token.head and token.dep_ == "appos":
+            named = _entity_at(doc, near)
+            if named is not None and named.label_ == "PERSON":
+                return named
+    following = doc[token.i + 1] if token.i + 1 < len(doc) else None  # "spokesperson Ahmed Chaudhry"
+    if following is not None and following.ent_iob_ == "B" and following.ent_type_ == "PERSON":
+        return _entity_at(doc, following)
     for chunk in doc.noun_chunks:
         if chunk.start <= token.i < chunk.end:
             return chunk
     return doc[token.i : token.i + 1]
 
 
+def _speech_verbs(tokens):
+    """The speech verbs among ``tokens``, in order ("states" the noun is not one)."""
+    return [t for t in tokens if t.lower_ in SPEECH_VERBS and t.pos_ in ("VERB", "AUX")]
+
+
 def _find_verb(tokens):
-    for token in tokens:
-        if token.lower_ in SPEECH_VERBS and token.pos_ in ("VERB", "AUX", "ADP", "NOUN"):
-            return token
-    return None
+    found = _speech_verbs(tokens)
+    return found[0] if found else None
 
 
 def _attribution(doc, start: int, end: int):
@@ -184,21 +206,46 @@ def _attribution(doc, start: int, end: int):
     if first is not None:
         sentence = first.sent
         before = [t for t in doc[sentence.start : first.i] if t.idx < start - 1]
-        verb = _find_verb(reversed(before))
-        if verb is not None:
+        for verb in _speech_verbs(reversed(before)):  # the nearest verb that has a subject
             subject = _speaker_token(verb)
             if subject is not None:
                 return _speaker_span(doc, subject), verb, "before"
     return None, None, None
 
 
+def _introduced(doc, start: int):
+    """(speaker span, verb) of the last sentence before the quote, in its paragraph or the one
+    before, that has a speech verb with a subject ("Mvoko says the plan failed." then a quote
+    paragraph), or (None, None)."""
+    text = doc.text
+    paragraph_start = text.rfind("\n\n", 0, start)
+    floor = text.rfind("\n\n", 0, paragraph_start) if paragraph_start > 0 else 0
+    sentences = [s for s in doc.sents if floor <= s.start_char and s.end_char <= start]
+    for sentence in reversed(sentences[-2:]):
+        if any(t.text in CLOSERS for t in sentence):
+            return None, None  # that sentence holds a quote of its own: no introduction
+        for verb in _speech_verbs(sentence):
+            subject = _speaker_token(verb)
+            if subject is not None:
+                return _speaker_span(doc, subject), verb
+    return None, None
+
+
 def _resolve_pronoun(doc, pronoun: str, before_char: int):
-    """The nearest named entity before ``before_char`` that a pronoun can stand for."""
+    """The named entity before ``before_char`` that a pronoun stands for: the nearest one that
+    is the subject of its clause, within the last three sentences, else the nearest one."""
     labels = PRONOUNS[pronoun]
-    for ent in reversed(doc.ents):
-        if ent.end_char <= before_char and ent.label_ in labels:
+    earlier = [ent for ent in doc.ents if ent.end_char <= before_char and ent.label_ in labels]
+    if not earlier:
+        return None
+    recent = [s.start_char for s in doc.sents if s.start_char < before_char][-3:]
+    horizon = recent[0] if recent else 0
+    for ent in reversed(earlier):
+        if ent.start_char < horizon:
+            break
+        if ent.root.dep_ in ("nsubj", "nsubjpass"):
             return ent
-    return None
+    return earlier[-1]
 
 
 def quotes_from_doc(doc, names: Optional[dict] = None) -> list[dict]:
@@ -223,6 +270,20 @@ def quotes_from_doc(doc, names: Optional[dict] = None) -> list[dict]:
             elif span.text.lower() not in PRONOUNS:
                 speaker = _named(names, span)
         paragraph = text.count("\n\n", 0, start)
+        if span is None and not (previous is not None and paragraph - previous[1] <= 1):
+            span, verb = _introduced(doc, start)
+            if span is not None:
+                how = "introduced"
+                speaker_text = span.text
+                entity = span if span.label_ else None
+                if span.text.lower() in PRONOUNS:
+                    entity = _resolve_pronoun(doc, span.text.lower(), start)
+                    resolved = "pronoun" if entity is not None else None
+                speaker = (
+                    _named(names, entity)
+                    if entity is not None
+                    else (None if span.text.lower() in PRONOUNS else _named(names, span))
+                )
         if span is None and previous is not None and paragraph - previous[1] <= 1:
             row = previous[0]
             speaker_text, speaker, verb_text, how = (

@@ -105,3 +105,21 @@ def test_seed_story_quotes_and_speakers(nlp, seed_text):
     assert speakers["This is firstly a political act"] == "Jean-Yves Le Drian"
     assert speakers["Raqqa"] == "David Cameron"  # "Raqqa, if you like, is the head of the snake."
     assert speakers["We are deeply disturbed by language that"] == "Melissa Fleming"
+
+
+def test_a_quote_paragraph_after_a_sentence_introducing_its_speaker(nlp):
+    text = (
+        "Harbour master Ruth Okafor says the new cranes changed everything.\n\n"
+        "“We move twice as many containers a day as we did last year.”"
+    )
+    ((quote, speaker, verb, how),) = quotes(nlp, text)
+    assert (speaker, verb, how) == ("Ruth Okafor", "says", "introduced")
+
+
+def test_a_report_speaks_for_its_owner_and_which_for_its_antecedent(nlp):
+    text = (
+        'Greenpeace\'s report said "the river has never been this polluted in forty years".\n\n'
+        'The ruling came from the Supreme Court, which said that "the law leaves no room for doubt".'
+    )
+    rows = quotes(nlp, text)
+    assert rows[0][1] == "Greenpeace" and rows[1][1] == "Supreme Court"
