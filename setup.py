@@ -52,7 +52,8 @@ setup(
         "charset-normalizer>=3",
     ],
     extras_require={
-        "test": ["pytest>=8", "polars>=1.0", "ruff>=0.6"],
+        # boto3 (through apache-beam[aws]) and moto's S3 server for tests/pipeline/test_s3.py.
+        "test": ["pytest>=8", "polars>=1.0", "ruff>=0.6", "apache-beam[aws]", "moto[server]==5.2.5"],
         # What make eval compares newsbeam's choices with (never imported by the pipeline).
         "eval": [
             "lingua-language-detector==2.1.1",
