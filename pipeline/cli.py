@@ -156,7 +156,13 @@ def _check_settings(args) -> None:
 def _check_beam_options(unknown: list[str]) -> None:
     from apache_beam.options.pipeline_options import PipelineOptions
 
+    from pipeline.run import check_runner
+
     options = PipelineOptions(unknown)
+    try:
+        check_runner(options)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
     bogus = set(options.get_all_options(retain_unknown_options=True)) - set(options.get_all_options())
     if bogus:
         names = ", ".join(sorted(f"--{b}" for b in bogus))

@@ -160,9 +160,31 @@ class RunOutcome:
     runs_row: dict
 
 
+#: Runners newsbeam refuses, and why: they would publish wrong or partial tables without an error.
+UNSUPPORTED_RUNNERS = {
+    "DaskRunner": (
+        "Beam's DaskRunner mixes the tagged outputs of a multi-output ParDo into one collection and "
+        "computes only the pipeline's last transform (apache_beam/runners/dask/dask_runner.py), so "
+        "newsbeam's error routing and table branches would come out wrong or not at all; use the "
+        "DirectRunner, the PortableRunner (Flink, Spark) or Dataflow"
+    ),
+}
+
+
+def check_runner(options: PipelineOptions) -> None:
+    """Raise ValueError for a runner that cannot run newsbeam correctly (README: Running at scale)."""
+    from apache_beam.options.pipeline_options import StandardOptions
+
+    runner = options.view_as(StandardOptions).runner
+    name = (runner if isinstance(runner, str) else type(runner).__name__ if runner else "").rsplit(".", 1)[-1]
+    if name in UNSUPPORTED_RUNNERS:
+        raise ValueError(f"--runner {name} is not supported: {UNSUPPORTED_RUNNERS[name]}")
+
+
 def run(argv: Optional[list[str]] = None) -> RunOutcome:
     """Run newsbeam with command-line style options (ours and Beam's); returns the runs row."""
     options = PipelineOptions(argv or [])
+    check_runner(options)
     opts = options.view_as(NewsbeamOptions)
     started_at = dt.datetime.now(dt.timezone.utc)
     run_id = opts.run_id or new_run_id(started_at)

@@ -130,7 +130,7 @@ TABLE = TableSpec(
         field(
             "captured_at",
             pa.timestamp("us", tz="UTC"),
-            "When the page was captured: its WARC-Date, or when newsbeam fetched it; null for local files and dumps.",
+            "When the page was captured: its WARC-Date, or when newsbeam fetched or read it from a feed's link; null for pages and dumps given directly as inputs.",
         ),
         field("run_id", pa.string(), "Run that wrote the row.", nullable=False),
         field("ingested_at", pa.timestamp("us", tz="UTC"), "When the story was parsed, UTC.", nullable=False),

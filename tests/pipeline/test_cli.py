@@ -330,3 +330,10 @@ def test_max_articles_reads_only_the_first_records_and_adds_up(tmp_path, capsys)
     printed = capsys.readouterr().out
     assert "inputs read                9" in printed and "accounted for              9" in printed
     assert "filter/over_max_articles 6" in printed
+
+
+def test_the_dask_runner_is_refused_before_anything_runs(tmp_path, capsys):
+    code = main(["run", "--output", str(tmp_path / "out"), "--runner", "DaskRunner"])
+    err = capsys.readouterr().err
+    assert code == 2 and "DaskRunner is not supported" in err and "last transform" in err
+    assert not (tmp_path / "out" / "articles").exists()
