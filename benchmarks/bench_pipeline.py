@@ -3,7 +3,9 @@
 (a) decode+parse ms per page and spaCy NER ms per article, measured in this process;
 (b) wall seconds of ``newsbeam run`` in a subprocess, the in-process DirectRunner against
     ``--direct_running_mode=multi_processing --direct_num_workers=2``, alternated so both see
-    the same machine. Medians of one run, printed; figures, not a test.
+    the same machine, and against (c) the same work as a plain Python loop in a subprocess (no
+    Beam: parse, ids and fingerprints, spaCy and its extractors, keywords, a pyarrow write), the
+    baseline each runner is a ratio of. Medians of one run, printed; figures, not a test.
 
     .venv/bin/python benchmarks/bench_pipeline.py [--pages N] [--repeats N] [--corpus PATH]
 """
@@ -170,13 +172,63 @@ def run_cli(inputs: list[str], output: Path, beam_args: list[str]) -> tuple[floa
     return seconds, {name: int(n) for name, n in SUMMARY_FIGURE.findall(done.stdout)}
 
 
-def end_to_end_report(inputs: list[str], repeats: int, scratch: Path) -> list[str]:
+def plain_loop(folder: Path, output: Path) -> dict:
+    """The pipeline's work on a folder of pages without Beam, one page after another."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from transforms.dedup import DedupParams, fingerprint, with_ids
+    from transforms.extract import DEFAULT_MODEL, NlpConfig, doc_rows, keyword_rows, load_model
+    from transforms.fetch import FetchedBody, page_html
+    from transforms.parse import article_from_record
+    from transforms.read import InputRecord
+
+    nlp, params, cap = load_model(DEFAULT_MODEL), DedupParams(), NlpConfig().max_chars
+    articles, seen, rows = [], set(), 0
+    for path in sorted(folder.iterdir()):
+        try:
+            html = page_html(FetchedBody(path.name, path.read_bytes()))
+            article = with_ids(article_from_record(InputRecord(path.name, "html", path.as_uri(), html=html)))
+        except Exception:  # noqa: BLE001 - an errors row in the pipeline
+            continue
+        if article["canonical_url"] in seen:
+            continue
+        seen.add(article["canonical_url"])
+        fingerprint(article, params)
+        article["published_date"] = article["published_at"].date() if article["published_at"] else None
+        if article["language"] == "en":
+            tables, _ = doc_rows(nlp(article["text"][:cap]), article, DEFAULT_MODEL, float("inf"))
+            rows += sum(len(t) for t in tables.values())
+        rows += len(keyword_rows(article))
+        articles.append(article)
+    output.mkdir(parents=True, exist_ok=True)
+    slim = [{k: a[k] for k in ("article_id", "url", "title", "text", "language")} for a in articles]
+    pq.write_table(pa.Table.from_pylist(slim), output / "articles.parquet", compression="zstd")
+    return {"articles written": len(articles), "extraction rows": rows}
+
+
+def run_loop(folder: Path, output: Path) -> tuple[float, dict]:
+    """Wall seconds of :func:`plain_loop` in a fresh process (imports included, like the CLI)."""
+    command = [sys.executable, __file__, "--loop", str(folder), str(output)]
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"the plain loop exited {done.returncode}:\n{done.stderr[-2000:]}")
+    return seconds, json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def end_to_end_report(inputs: list[str], repeats: int, scratch: Path, folder: Optional[Path]) -> list[str]:
     seconds = {mode: [] for mode in MODES}
     figures = {}
+    loop = []
     for repeat in range(repeats):
         for index, (mode, beam_args) in enumerate(MODES.items()):  # alternated: drift hits both alike
             took, figures[mode] = run_cli(inputs, scratch / f"out-{repeat}-{index}", beam_args)
             seconds[mode].append(took)
+        if folder is not None:
+            took, figures["loop"] = run_loop(folder, scratch / f"loop-{repeat}")
+            loop.append(took)
     medians = {mode: statistics.median(s) for mode, s in seconds.items()}
     lines = ["## (b) End to end: `python -m pipeline run` in a subprocess (wall time includes start-up)", ""]
     lines += [
@@ -194,6 +246,16 @@ def end_to_end_report(inputs: list[str], repeats: int, scratch: Path) -> list[st
         "",
         f"ratio {second} / {first}: {medians[second] / medians[first]:.2f} (median over median, {repeats} alternated runs each)",
     ]
+    if loop:
+        base = statistics.median(loop)
+        runs = ", ".join(f"{s:.1f}" for s in loop)
+        lines += [
+            "",
+            f"plain Python loop, no Beam (same pages, same work, one process): median {base:.1f} s ({runs}); "
+            f"{figures['loop']['articles written']} articles",
+        ]
+        for mode in MODES:  # speed relative to the loop: above 1 is faster than the loop
+            lines.append(f"  {mode}: {base / medians[mode]:.2f}x the plain loop's speed")
     return lines
 
 
@@ -209,7 +271,14 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument(
         "--repeats", type=int, default=3, metavar="N", help="NER passes, and runs per runner mode. Default: 3"
     )
+    parser.add_argument("--loop", nargs=2, type=Path, metavar=("PAGES", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.loop:  # the child process of run_loop
+        logging.basicConfig(level=logging.ERROR)
+        warnings.filterwarnings("ignore")
+        sys.path.insert(0, str(PROJECT_ROOT))
+        print(json.dumps(plain_loop(*args.loop)))
+        return 0
     # Before Beam is imported (by transforms): its import-time warnings are not speed figures.
     logging.basicConfig(level=logging.ERROR)
     warnings.filterwarnings("ignore")
@@ -229,7 +298,8 @@ def main(argv: Optional[list[str]] = None) -> int:
             source = f"the bundled samples (no corpus at {args.corpus})"
         print(f"# newsbeam speed: {source}\n")
         print("\n".join(stage_report(pages, args.repeats)) + "\n")
-        print("\n".join(end_to_end_report(inputs, args.repeats, scratch)))
+        folder = scratch / "pages" if (scratch / "pages").is_dir() else None
+        print("\n".join(end_to_end_report(inputs, args.repeats, scratch, folder)))
     print(f"\n(benchmark took {time.perf_counter() - started:.0f} s)")
     return 0
 
