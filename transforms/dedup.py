@@ -184,7 +184,12 @@ def story_lines(text: str, boilerplate: frozenset = frozenset()) -> list[str]:
 
 
 def text_hash(text: str, boilerplate: frozenset = frozenset()) -> str:
-    return hashlib.sha256("\n".join(story_lines(text, boilerplate)).encode("utf-8")).hexdigest()[:32]
+    return hash_of_lines("\n".join(story_lines(text, boilerplate)))
+
+
+def hash_of_lines(body: str) -> str:
+    """The body hash of story lines already joined by newlines."""
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
 
 
 def shingles(text: str, k: int) -> set[str]:
@@ -251,7 +256,7 @@ def fingerprint(article: dict, params: DedupParams, boilerplate: frozenset = fro
         "node": article["input_ref"],
         "article_id": article["article_id"],
         "canonical_url": article["canonical_url"],
-        "text_hash": text_hash(article["text"], boilerplate),
+        "text_hash": hash_of_lines(body),
         "signature": signature(shingles(body, params.shingle_size), params.num_perm),
         "order": survivor_order(article),
         "prior": False,

@@ -248,6 +248,21 @@ def _resolve_pronoun(doc, pronoun: str, before_char: int):
     return earlier[-1]
 
 
+def _speaker(doc, names: dict, span, start: int) -> tuple:
+    """(speaker as written, normalised speaker, "pronoun" when a pronoun was resolved) of a span."""
+    if span is None:
+        return None, None, None
+    pronoun = span.text.lower() in PRONOUNS
+    if pronoun:
+        entity = _resolve_pronoun(doc, span.text.lower(), start)
+        return (
+            span.text,
+            (_named(names, entity) if entity is not None else None),
+            ("pronoun" if entity else None),
+        )
+    return span.text, _named(names, span), None
+
+
 def quotes_from_doc(doc, names: Optional[dict] = None) -> list[dict]:
     """Every quotation in the Doc with its speaker. ``names`` maps an entity's (start_char,
     end_char) to (normalised name, label); without it the speaker's own text is used."""
@@ -258,32 +273,11 @@ def quotes_from_doc(doc, names: Optional[dict] = None) -> list[dict]:
     sentence_starts = [s.start_char for s in doc.sents]
     for start, end in find_quotes(text):
         span, verb, how = _attribution(doc, start, end)
-        speaker_text, speaker, resolved = None, None, None
-        if span is not None:
-            speaker_text = span.text
-            entity = span if span.label_ else None
-            if span.text.lower() in PRONOUNS:
-                entity = _resolve_pronoun(doc, span.text.lower(), start)
-                resolved = "pronoun" if entity is not None else None
-            if entity is not None:
-                speaker = _named(names, entity)
-            elif span.text.lower() not in PRONOUNS:
-                speaker = _named(names, span)
         paragraph = text.count("\n\n", 0, start)
         if span is None and not (previous is not None and paragraph - previous[1] <= 1):
             span, verb = _introduced(doc, start)
-            if span is not None:
-                how = "introduced"
-                speaker_text = span.text
-                entity = span if span.label_ else None
-                if span.text.lower() in PRONOUNS:
-                    entity = _resolve_pronoun(doc, span.text.lower(), start)
-                    resolved = "pronoun" if entity is not None else None
-                speaker = (
-                    _named(names, entity)
-                    if entity is not None
-                    else (None if span.text.lower() in PRONOUNS else _named(names, span))
-                )
+            how = "introduced" if span is not None else None
+        speaker_text, speaker, resolved = _speaker(doc, names, span, start)
         if span is None and previous is not None and paragraph - previous[1] <= 1:
             row = previous[0]
             speaker_text, speaker, verb_text, how = (
