@@ -239,7 +239,7 @@ def command_run(args, beam_argv: list[str]) -> int:
         beam_argv = beam_argv + ["--default_sdk_harness_log_level=ERROR"]
     started = time.monotonic()
     outcome = run(_newsbeam_argv(args, output) + beam_argv)
-    print_summary(outcome.runs_row, output, time.monotonic() - started)
+    print_summary(outcome.runs_row, output, time.monotonic() - started, outcome.stage_seconds)
     if "://" not in output and outcome.runs_row["errors"] + outcome.runs_row["extract_errors"]:
         _, kinds = _query(output, ERRORS_BY_KIND, [outcome.run_id])
         print("  errors by stage and kind: " + ", ".join(f"{stage}/{kind} {n}" for stage, kind, n in kinds))
@@ -252,7 +252,7 @@ def command_run(args, beam_argv: list[str]) -> int:
     return EXIT_OK
 
 
-def print_summary(row: dict, output: str, wall_seconds: float) -> None:
+def print_summary(row: dict, output: str, wall_seconds: float, stage_seconds: Optional[dict] = None) -> None:
     accounted = row["articles"] + row["duplicates"] + row["errors"]
     print(f"newsbeam run {row['run_id']} finished in {wall_seconds:.1f} s (wall time)")
     print(f"  inputs read         {row['inputs']:>8}")
@@ -267,6 +267,9 @@ def print_summary(row: dict, output: str, wall_seconds: float) -> None:
     print(f"  {'table':<12}{'rows':>8}{'files':>8}")
     for table in row["tables"]:
         print(f"  {table['table']:<12}{table['rows']:>8}{table['files']:>8}")
+    if stage_seconds:
+        print("  seconds per stage, summed over workers (Beam metrics newsbeam.stage_us):")
+        print("    " + "  ".join(f"{stage} {seconds:.2f}" for stage, seconds in stage_seconds.items()))
     print(f"  output: {output}")
 
 

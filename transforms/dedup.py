@@ -31,6 +31,8 @@ from typing import Iterable, Optional
 
 import apache_beam as beam
 
+from transforms.timing import Timed
+
 #: Query parameters that only say how a reader arrived (campaign, click and referral ids).
 TRACKING_PARAMS = re.compile(
     r"^(?:utm_[a-z_]+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|mc_cid|mc_eid|igshid|"
@@ -438,7 +440,7 @@ class CanonicalUrls(beam.PTransform):
     """Articles → articles with canonical_url, article_id and source_domain."""
 
     def expand(self, articles):
-        return articles | "WithIds" >> beam.Map(with_ids)
+        return articles | "WithIds" >> beam.Map(Timed("dedup", with_ids))
 
 
 class Fingerprints(beam.PTransform):
@@ -453,7 +455,7 @@ class Fingerprints(beam.PTransform):
         params = self._params
         boilerplate = (
             articles
-            | "SiteLines" >> beam.FlatMap(boilerplate_candidates, params)
+            | "SiteLines" >> beam.FlatMap(Timed("dedup", boilerplate_candidates), params)
             | "DistinctBodies" >> beam.Distinct()
             | "OnePerBody" >> beam.MapTuple(lambda site_line, _: (site_line, 1))
             | "CountSiteLines" >> beam.CombinePerKey(sum)
@@ -463,9 +465,12 @@ class Fingerprints(beam.PTransform):
             | "AsSets" >> beam.MapTuple(lambda site, keys: (site, frozenset(keys)))
         )
         return articles | "Fingerprint" >> beam.Map(
-            lambda a, boiler: (
-                a,
-                fingerprint(a, params, boiler.get(a.get("source_domain") or "", frozenset())),
+            Timed(
+                "dedup",
+                lambda a, boiler: (
+                    a,
+                    fingerprint(a, params, boiler.get(a.get("source_domain") or "", frozenset())),
+                ),
             ),
             boiler=beam.pvalue.AsDict(boilerplate),
         )
@@ -498,13 +503,13 @@ class Deduplicate(beam.PTransform):
             all_fps
             | "KeyByUrl" >> beam.Map(lambda fp: (fp["canonical_url"], fp))
             | "GroupByUrl" >> beam.GroupByKey()
-            | "UrlEdges" >> beam.FlatMap(same_key_edges)
+            | "UrlEdges" >> beam.FlatMap(Timed("dedup", same_key_edges))
         )
         text_edges = (
             all_fps
             | "KeyByText" >> beam.Map(lambda fp: (fp["text_hash"], fp))
             | "GroupByText" >> beam.GroupByKey()
-            | "TextEdges" >> beam.FlatMap(same_key_edges)
+            | "TextEdges" >> beam.FlatMap(Timed("dedup", same_key_edges))
         )
         # LSH: only (band key, node) travels to the buckets; the signatures of the candidate
         # pairs come back through two joins, so the shuffle is bands × a node key, not bands ×
@@ -519,18 +524,18 @@ class Deduplicate(beam.PTransform):
                 lambda fp: [(key, (fp["node"], fp["prior"])) for key in band_keys(fp["signature"], params)]
             )
             | "GroupByBand" >> beam.GroupByKey()
-            | "CandidatePairs" >> beam.FlatMap(bucket_pairs, params)
+            | "CandidatePairs" >> beam.FlatMap(Timed("dedup", bucket_pairs), params)
             | "DistinctPairs" >> beam.Distinct()
         )
         halves = (
             {"pairs": candidates, "fp": signatures}
             | "JoinFirstOfPair" >> beam.CoGroupByKey()
-            | "FirstHalves" >> beam.FlatMap(first_half)
+            | "FirstHalves" >> beam.FlatMap(Timed("dedup", first_half))
         )
         near_edges = (
             {"half": halves, "fp": signatures}
             | "JoinSecondOfPair" >> beam.CoGroupByKey()
-            | "VerifyPairs" >> beam.FlatMap(verified_edges, params.threshold)
+            | "VerifyPairs" >> beam.FlatMap(Timed("dedup", verified_edges), params.threshold)
         )
         roots = (
             (url_edges, text_edges, near_edges)
@@ -547,7 +552,9 @@ class Deduplicate(beam.PTransform):
             | "KeyByRoot" >> beam.FlatMap(_by_root)
             | "GroupByCluster" >> beam.GroupByKey()
             | "ResolveClusters"
-            >> beam.FlatMap(resolve_cluster, params).with_outputs(DUPLICATES, FINGERPRINTS, main="kept")
+            >> beam.FlatMap(Timed("dedup", resolve_cluster), params).with_outputs(
+                DUPLICATES, FINGERPRINTS, main="kept"
+            )
         )
         return results.kept, results[DUPLICATES], results[FINGERPRINTS]
 

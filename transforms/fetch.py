@@ -23,6 +23,7 @@ import urllib3.exceptions
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.errors import ERRORS, InputError, apply_with_errors, failed, unexpected_error_row
+from transforms.timing import timed
 
 USER_AGENT = "newsbeam/0.1 (+https://github.com/newsbeam/newsbeam; news ingestion pipeline)"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -460,13 +461,29 @@ def needs_http(record) -> bool:
     return record.html is None and record.text is None and is_http(record.url)
 
 
-class FetchLaneFn(beam.DoFn):
-    """Fetch the pages of one host lane one after another: ``(lane, records)`` → records with pages.
+#: Lanes the records that need no HTTP request are spread over (files, feed and dump records).
+SPREAD_LANES = 1 << 16
 
-    A lane is one GroupByKey group, which one worker thread processes at a time; a host has at
-    most ``policy.host_concurrency`` lanes, so that is how many requests it gets at once across
+
+def lane_of(record, host_lanes: int) -> str:
+    """The lane a record's page is fetched or read in: its host's lane (:func:`host_lane`) for a
+    web page, else one of SPREAD_LANES lanes by a stable hash of the record (no host name starts
+    with ``*``, so the two kinds never share a lane)."""
+    if needs_http(record):
+        return host_lane(record.url, host_lanes)
+    key = f"{record.input_ref}\n{record.url}".encode("utf-8", "surrogatepass")
+    return f"*{zlib.crc32(key) % SPREAD_LANES}"
+
+
+class FetchLaneFn(beam.DoFn):
+    """The pages of one lane one after another: ``(lane, records)`` → records with their pages.
+
+    A web lane is one GroupByKey group, which one worker thread processes at a time; a host has
+    at most ``policy.host_concurrency`` lanes, so that is how many requests it gets at once across
     every worker of the job. Within a lane requests are ``host_concurrency × min_host_interval``
-    apart, so the host sees at most one request per ``min_host_interval`` on average.
+    apart, so the host sees at most one request per ``min_host_interval`` on average. Other lanes
+    hold records whose page is a file (local, ``gs://``, ``s3://``; read here) or came with the
+    record (a feed's or dump's; passed through).
     """
 
     def __init__(self, policy: FetchPolicy, sleep: Callable[[float], None] = time.sleep):
@@ -497,13 +514,22 @@ class FetchLaneFn(beam.DoFn):
         spacing = self._policy.min_host_interval * self._policy.host_concurrency
         last = None
         for record in records:
+            if record.html is not None or record.text is not None:
+                yield record
+                continue
+            web = is_http(record.url)
             try:
-                if self._policy.obey_robots:
-                    self._allowed(record.url)
-                if last is not None and spacing > 0:
+                if web and last is not None and spacing > 0:  # waiting for our turn is not fetch time
                     self._sleep(max(0.0, last + spacing - time.monotonic()))
                 last = time.monotonic()
-                html = page_html(fetch_http(record.url, self._policy, self._session))
+                with timed("fetch"):
+                    if web and self._policy.obey_robots:
+                        self._allowed(record.url)
+                    if web:
+                        body = fetch_http(record.url, self._policy, self._session)
+                    else:
+                        body = read_file(record.url, self._policy.max_bytes)
+                    html = page_html(body)
             except InputError as exc:
                 yield feed_copy_or_error(record, exc)
                 continue
@@ -512,27 +538,8 @@ class FetchLaneFn(beam.DoFn):
                 row = unexpected_error_row("fetch", record, (type(exc), repr(exc), trace), describe_record)
                 yield beam.pvalue.TaggedOutput(ERRORS, row)
                 continue
-            beam.metrics.Metrics.counter("newsbeam", "pages_fetched").inc()
+            beam.metrics.Metrics.counter("newsbeam", "pages_fetched" if web else "pages_read").inc()
             yield dataclasses.replace(record, html=html, captured_at=dt.datetime.now(dt.timezone.utc))
-
-
-class ReadPageFn(beam.DoFn):
-    """Fill in the page of a record whose URL is a file (local, ``gs://``, ``s3://``); pass the
-    records that already hold their page through."""
-
-    def __init__(self, policy: FetchPolicy):
-        self._policy = policy
-
-    def process(self, record):
-        if record.html is not None or record.text is not None:
-            yield record
-            return
-        try:
-            html = page_html(read_file(record.url, self._policy.max_bytes))
-        except InputError as exc:
-            yield feed_copy_or_error(record, exc)
-            return
-        yield dataclasses.replace(record, html=html, captured_at=dt.datetime.now(dt.timezone.utc))
 
 
 def feed_copy_or_error(record, exc: InputError):
@@ -553,10 +560,12 @@ def describe_record(record) -> tuple:
 class FetchPages(beam.PTransform):
     """Records → records that hold their page, plus an errors PCollection for pages not fetched.
 
-    http(s) pages are grouped into host lanes (see :class:`FetchLaneFn`), which caps how hard
-    the whole job presses on one host; files and records that came with their page are spread
-    over the workers instead (one feed or dump yields all its records in one bundle, and Beam
-    would otherwise fuse everything after it onto the worker that read it).
+    Every record goes through one GroupByKey by lane (see :func:`lane_of`): web pages by host
+    lane, which caps how hard the whole job presses on one host (:class:`FetchLaneFn`), the rest
+    over many lanes, which spreads them over the workers (one feed or dump yields all its records
+    in one bundle, and Beam would otherwise fuse everything after it onto the worker that read
+    it). One shuffle, and no Flatten after it, so parsing runs fused behind the fetch on every
+    worker, and a page's bytes are never held between stages.
     """
 
     def __init__(self, policy: FetchPolicy, error_threshold: float = 1.0):
@@ -565,21 +574,12 @@ class FetchPages(beam.PTransform):
         self._threshold = error_threshold
 
     def expand(self, records):
-        web, other = records | "ByTransport" >> beam.Partition(lambda r, _: 0 if needs_http(r) else 1, 2)
         lanes = (
-            web
-            | "KeyByHostLane"
-            >> beam.Map(lambda r, n: (host_lane(r.url, n), r), self._policy.host_concurrency)
-            | "GroupByHostLane" >> beam.GroupByKey()
+            records
+            | "KeyByLane" >> beam.Map(lambda r, n: (lane_of(r, n), r), self._policy.host_concurrency)
+            | "GroupByLane" >> beam.GroupByKey()
         )
-        fetched, web_errors = apply_with_errors(
+        return apply_with_errors(
             lanes, "Fetch", FetchLaneFn(self._policy), "fetch", describe_record, self._threshold,
             each=lambda lane: lane[1],
         )  # fmt: skip
-        spread = other | "SpreadRecords" >> beam.Reshuffle()
-        read, read_errors = apply_with_errors(
-            spread, "ReadPages", ReadPageFn(self._policy), "fetch", describe_record, self._threshold
-        )
-        pages = (fetched, read) | "AllPages" >> beam.Flatten()
-        errors = (web_errors, read_errors) | "AllFetchErrors" >> beam.Flatten()
-        return pages, errors

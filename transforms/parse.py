@@ -15,6 +15,7 @@ import apache_beam as beam
 
 from transforms.errors import InputError, apply_with_errors, failed
 from transforms.read import InputRecord
+from transforms.timing import timed
 
 # Whole lines that are page furniture, not story: comment widgets, newsletter and share blocks.
 # Kept short and anchored so a sentence of the story that merely mentions "subscribe" stays.
@@ -390,7 +391,8 @@ class ParseArticleFn(beam.DoFn):
 
     def process(self, record: InputRecord):
         try:
-            article = article_from_record(record)
+            with timed("parse"):
+                article = article_from_record(record)
         except InputError as exc:
             yield failed("parse", exc, record.input_ref, url=record.url)
             return

@@ -26,6 +26,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from transforms.errors import ERRORS, InputError, apply_with_errors, failed
 from transforms.fetch import FetchedBody, FetchPolicy, fetch, file_path, is_http
+from transforms.timing import timed_iter
 
 KINDS = ("rss", "opml", "sitemap", "urls", "warc", "html", "jsonl", "text")
 #: How deep lists of lists are followed: OPML → feed, sitemap index → sitemap, robots.txt → sitemap.
@@ -279,7 +280,7 @@ class ReadSourceFn(beam.DoFn):
     def process(self, source: Source):
         counter = beam.metrics.Metrics.counter("newsbeam", "inputs_read")
         try:
-            for item in self._records(source):
+            for item in timed_iter("read", self._records(source)):
                 if isinstance(item, Source):  # a list of lists: read at the next level
                     if item.depth > MAX_NESTING:
                         counter.inc()
@@ -316,6 +317,11 @@ class ReadSourceFn(beam.DoFn):
         if not is_http(source.location) and kind == "warc":
             # A day of CC-NEWS is gigabytes: stream it record by record, warcio undoing the gzip members.
             yield from records_from_warc(open_raw(source.location), source.location, self._policy.max_bytes)
+            return
+        if not is_http(source.location) and kind == "html":
+            # One page: FetchPages reads it after the records are spread over the workers, so its
+            # bytes never sit in a shuffled collection (the runner holds those in memory).
+            yield InputRecord(input_ref=source.location, input_kind="html", url=to_uri(source.location))
             return
         location = source.location
         if (

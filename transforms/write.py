@@ -21,6 +21,7 @@ from apache_beam.io.filesystems import FileSystems
 from schemas import TableSpec, all_tables
 from schemas import runs as runs_schema
 from transforms.errors import INPUT_STAGES
+from transforms.timing import Timed, timed
 
 LOG = logging.getLogger(__name__)
 STAGING = "_staging"
@@ -115,7 +116,8 @@ class WritePartitionFn(beam.DoFn):
         relative = [self._table_name, partition, name]
         staged = FileSystems.join(staging_dir(self._ctx.output, self._ctx.run_id), *relative)
         final = FileSystems.join(self._ctx.output, *relative)
-        count = write_parquet(staged, table, rows)
+        with timed("write"):
+            count = write_parquet(staged, table, rows)
         beam.metrics.Metrics.counter("newsbeam", f"{self._table_name}_rows_written").inc(count)
         yield WrittenFile(self._table_name, staged, final, count)
 
@@ -134,7 +136,7 @@ class WriteTable(beam.PTransform):
         ctx, shards = self._ctx, self._shards
         return (
             rows
-            | "Stamp" >> beam.Map(stamp, table, ctx)
+            | "Stamp" >> beam.Map(Timed("write", stamp), table, ctx)
             | "KeyByPartition"
             >> beam.Map(
                 lambda r: (
@@ -212,6 +214,11 @@ class CommitRunFn(beam.DoFn):
         self._ctx = ctx
 
     def process(self, files: list, counts: dict):
+        with timed("write"):
+            row = self._commit(files, counts)
+        yield row
+
+    def _commit(self, files: list, counts: dict) -> dict:
         ctx = self._ctx
         check_accounting(counts)
         pending = [f for f in files if not FileSystems.exists(f.final_path)]  # a retried commit moved some
@@ -228,7 +235,7 @@ class CommitRunFn(beam.DoFn):
             FileSystems.delete([final])
         FileSystems.rename([staged], [final])
         remove_staging(ctx)
-        yield row
+        return row
 
 
 class WriteTables(beam.PTransform):

@@ -1,0 +1,106 @@
+"""Where a run spends its time: a Beam counter of microseconds per stage, summed over workers.
+
+The counters live in the ``newsbeam.stage_us`` namespace, so they show in the Dataflow console
+beside the other counters and ``newsbeam run`` prints them after a run. Only the stage's own work
+is timed (the pure function a DoFn wraps), never the ``yield`` that hands a row to the next,
+fused step, which would bill one stage for the next one's work.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+import types
+from typing import Iterable, Iterator, TypeVar
+
+import apache_beam as beam
+
+NAMESPACE = "newsbeam.stage_us"
+#: The stages in pipeline order, as ``newsbeam run`` lists them.
+STAGES = (
+    "read",
+    "fetch",
+    "parse",
+    "dedup",
+    "spacy",
+    "entities",
+    "places",
+    "quotes",
+    "counts",
+    "keywords",
+    "write",
+)
+
+T = TypeVar("T")
+
+
+class timed:
+    """``with timed("parse"): ...`` adds the block's wall time to the stage's counter."""
+
+    __slots__ = ("_counter", "_started")
+
+    def __init__(self, stage: str):
+        self._counter = counter(stage)
+
+    def __enter__(self) -> "timed":
+        self._started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._counter.inc(round((time.perf_counter() - self._started) * 1e6))
+
+
+def timed_iter(stage: str, items: Iterable[T]) -> Iterator[T]:
+    """``items`` one by one, the time spent producing each added to the stage (not the time the
+    consumer spends between them)."""
+    stage_counter = counter(stage)
+    iterator = iter(items)
+    while True:
+        started = time.perf_counter()
+        try:
+            item = next(iterator)
+        except StopIteration:
+            stage_counter.inc(round((time.perf_counter() - started) * 1e6))
+            return
+        stage_counter.inc(round((time.perf_counter() - started) * 1e6))
+        yield item
+
+
+def add_seconds(stage: str, seconds: float) -> None:
+    counter(stage).inc(round(seconds * 1e6))
+
+
+def counter(stage: str):
+    if stage not in STAGES:
+        raise ValueError(f"unknown stage {stage!r}")
+    return beam.metrics.Metrics.counter(NAMESPACE, stage)
+
+
+def stage_seconds(result) -> dict[str, float]:
+    """{stage: seconds} from a finished pipeline's metrics (committed, else attempted), in
+    pipeline order; stages that did nothing are left out."""
+    from apache_beam.metrics.metric import MetricsFilter
+
+    totals: dict[str, float] = {}
+    for found in result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))["counters"]:
+        value = found.committed if found.committed is not None else found.attempted
+        totals[found.key.metric.name] = totals.get(found.key.metric.name, 0.0) + (value or 0) / 1e6
+    return {stage: totals[stage] for stage in STAGES if totals.get(stage)}
+
+
+def Timed(stage: str, fn):  # noqa: N802 - reads as a wrapper type at the call sites
+    """``fn`` with its calls timed as ``stage``, for ``beam.Map``/``FlatMap``; a generator it
+    returns is timed item by item as it is consumed. A plain function, not a callable object:
+    Beam passes extra arguments and side inputs only to functions."""
+    stage_counter = counter(stage)  # an unknown stage fails at graph construction, not on a worker
+
+    @functools.wraps(fn)
+    def timed_fn(*args, **kwargs):
+        started = time.perf_counter()
+        result = fn(*args, **kwargs)
+        stage_counter.inc(round((time.perf_counter() - started) * 1e6))
+        if isinstance(result, types.GeneratorType):
+            return timed_iter(stage, result)
+        return result
+
+    return timed_fn
