@@ -6,7 +6,9 @@ fetching is off, and its NLP step (the one that needs nltk data) is never called
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import re
 import warnings
 from typing import Optional
@@ -138,35 +140,151 @@ def split_headline(text: str) -> tuple[Optional[str], str]:
     return None, stripped
 
 
+class NewspaperReading:
+    """newspaper4k's reading of one page, in the steps of its ``Article.parse`` but in two parts:
+    title, metadata, date and image at once, authors and body only when asked for. Those two cost
+    most of its time (its attribute XPath scans, about 0.1 s each per page) and the page's
+    structured data and trafilatura usually answer first. :meth:`as_dict` reads everything, the
+    same as ``Article.parse`` would (a test holds the two equal on every page we have).
+
+    Parts that need segmentation data we do not ship (Korean needs nltk's punkt_tab, Hindi
+    indic-nlp-library) raise ``InputError("unsupported_language")``.
+    """
+
+    def __init__(self, html: str, url: str):
+        from newspaper import Article, parsers
+
+        self._article = article = Article(url, config=newspaper_config())
+        article.download(input_html=html)
+        article.extractor.article_body_extractor = _stable_body_extractor()(article.config)
+        self._doc = doc = parsers.fromstring(article.html)
+        self._authors: Optional[list[str]] = None
+        self._text: Optional[str] = None
+        if doc is None:  # nothing to read: Article.parse gives an empty article then
+            self._authors, self._text = [], ""
+            return
+        extractor = article.extractor
+        with self._unsupported_language():
+            article.title = extractor.get_title(doc)
+            metadata = extractor.get_metadata(article.url, doc)
+            if metadata["language"] in _newspaper_languages():
+                article.meta_lang = metadata["language"]
+                if article.config.use_meta_language:
+                    article.config.language = metadata["language"]
+            article.canonical_link = metadata["canonical_link"]
+            article.publish_date = extractor.get_publishing_date(article.url, doc)
+            extractor.parse_images(article.url, doc, None)  # images are not fetched: top = meta image
+            article.meta_img = extractor.image_extractor.meta_image
+            article.top_image = extractor.image_extractor.top_image
+
+    @contextlib.contextmanager
+    def _unsupported_language(self):
+        try:
+            yield
+        except (ImportError, LookupError) as exc:
+            language = self._article.meta_lang or "this page's language"
+            first_line = next(
+                (line.strip() for line in str(exc).splitlines() if any(c.isalpha() for c in line)),
+                type(exc).__name__,
+            )
+            raise InputError(
+                "unsupported_language",
+                f"newspaper4k cannot segment {language} text without data we do not ship ({first_line})",
+            ) from exc
+
+    @property
+    def title(self) -> Optional[str]:
+        return (self._article.title or "").strip() or None
+
+    @property
+    def published_at(self) -> Optional[dt.datetime]:
+        date = self._article.publish_date
+        return date if isinstance(date, dt.datetime) else None
+
+    @property
+    def language(self) -> Optional[str]:
+        return self._article.meta_lang or None
+
+    @property
+    def top_image(self) -> Optional[str]:
+        return self._article.top_image or self._article.meta_img or None
+
+    @property
+    def canonical_url(self) -> Optional[str]:
+        return self._article.canonical_link or None
+
+    def authors(self) -> list[str]:
+        if self._authors is None:
+            with self._unsupported_language():
+                found = self._article.extractor.get_authors(self._doc)
+            self._authors = [a.strip() for a in found[: self._article.config.max_authors] if a and a.strip()]
+        return self._authors
+
+    def text(self) -> str:
+        if self._text is None:
+            from newspaper.cleaners import DocumentCleaner
+            from newspaper.outputformatters import OutputFormatter
+
+            article, extractor = self._article, self._article.extractor
+            text = ""
+            with self._unsupported_language():
+                if extractor.calculate_best_node(self._doc) is not None:
+                    body = DocumentCleaner(article.config).clean(extractor.top_node_complemented)
+                    text, _ = OutputFormatter(article.config).get_formatted(body, article.title)
+            self._text = text or ""
+        return self._text
+
+    def as_dict(self) -> dict:
+        """Every field, authors before body as ``Article.parse`` reads them."""
+        authors = self.authors()
+        return {
+            "title": self.title,
+            "authors": authors,
+            "published_at": self.published_at,
+            "language": self.language,
+            "text": self.text(),
+            "top_image": self.top_image,
+            "page_canonical_url": self.canonical_url,
+        }
+
+
+@functools.cache
+def _stable_body_extractor():
+    """newspaper4k's body extractor with its candidate nodes in page order. Its own orders them
+    in two places by iterating a ``set`` of lxml elements, which hash by memory address, and ties
+    in level and score keep that order: the same page could give a different body depending on
+    what the process had parsed before (seen on a fundus page: five lengths in six calls).
+    newspaper4k PR #738 (open) fixes the second place the same way."""
+    from newspaper.extractors.articlebody_extractor import ArticleBodyExtractor
+
+    class StableBodyExtractor(ArticleBodyExtractor):
+        def nodes_to_check(self, doc):
+            nodes = super().nodes_to_check(doc)  # some of them deduplicated through a set
+            position = {node: index for index, node in enumerate(doc.iter())}
+            return sorted(nodes, key=lambda node: position.get(node, -1))
+
+        def compute_gravity_scores(self, nodes_with_text):
+            parents = super().compute_gravity_scores(nodes_with_text)
+            first_seen: dict = {}
+            for node in nodes_with_text:  # the order the parent list was built in
+                parent = node.getparent()
+                first_seen.setdefault(parent, len(first_seen))
+                if parent is not None:
+                    first_seen.setdefault(parent.getparent(), len(first_seen))
+            return sorted(parents, key=first_seen.__getitem__)
+
+    return StableBodyExtractor
+
+
+def _newspaper_languages():
+    from newspaper.utils import get_available_languages
+
+    return get_available_languages()
+
+
 def read_with_newspaper(html: str, url: str) -> dict:
     """newspaper4k's reading of one page: title, authors, date, language, text, image, canonical."""
-    from newspaper import Article
-
-    article = Article(url, config=newspaper_config())
-    article.download(input_html=html)
-    try:
-        article.parse()
-    except (ImportError, LookupError) as exc:
-        # newspaper4k segments some languages with optional packages (Hindi: indic-nlp-library)
-        # or nltk data (Korean: punkt_tab), which workers may not download at run time.
-        language = article.meta_lang or "this page's language"
-        first_line = next(
-            (line.strip() for line in str(exc).splitlines() if any(c.isalpha() for c in line)),
-            type(exc).__name__,
-        )
-        raise InputError(
-            "unsupported_language",
-            f"newspaper4k cannot segment {language} text without data we do not ship ({first_line})",
-        ) from exc
-    return {
-        "title": (article.title or "").strip() or None,
-        "authors": [a.strip() for a in article.authors if a and a.strip()],
-        "published_at": article.publish_date if isinstance(article.publish_date, dt.datetime) else None,
-        "language": article.meta_lang or None,
-        "text": article.text or "",
-        "top_image": article.top_image or article.meta_img or None,
-        "page_canonical_url": article.canonical_link or None,
-    }
+    return NewspaperReading(html, url).as_dict()
 
 
 def read_with_trafilatura(html: str, url: str) -> dict:
@@ -188,7 +306,7 @@ def read_with_trafilatura(html: str, url: str) -> dict:
     }
 
 
-def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None) -> dict:
+def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None, read_all: bool = False) -> dict:
     """The best reading of one page, field by field, with the source of each field.
 
     Evidence: the page's structured data, newspaper4k and trafilatura (htmldate when none of
@@ -197,6 +315,8 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None) -> 
     date json-ld > meta > newspaper4k > htmldate > trafilatura, never after ``not_after``;
     authors json-ld > meta > newspaper4k > trafilatura, cleaned to people;
     body trafilatura > newspaper4k.
+    newspaper4k's authors and body are read only when everything before them in the order came
+    up empty, or when ``read_all`` asks for every candidate (``newsbeam parse --explain``).
     """
     import lxml.html
 
@@ -208,29 +328,40 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None) -> 
     except (ValueError, lxml.etree.ParserError):
         evidence = Evidence()
     try:
-        newspaper = read_with_newspaper(html, url)
+        paper: Optional[NewspaperReading] = NewspaperReading(html, url)
     except InputError:
-        newspaper = None  # trafilatura may still read it (Korean, Hindi)
+        paper = None  # trafilatura may still read it (Korean, Hindi)
     other = read_with_trafilatura(html, url)
-    paper = newspaper or {}
     names = fields.site_names([v for _, v in evidence.site_name] + [other["site_name"] or ""], url)
 
     titles = [c for c in evidence.title if c[0] in ("json-ld", "meta:og:title")]  # json-ld comes first
-    titles += [("trafilatura", other["title"]), ("newspaper4k", paper.get("title")), ("html:h1", evidence.h1)]
+    titles += [
+        ("trafilatura", other["title"]),
+        ("newspaper4k", paper and paper.title),
+        ("html:h1", evidence.h1),
+    ]
     titles += [("html:title", evidence.html_title)]
     title, title_source = fields.choose_title(titles, names)
 
     not_after = not_after or dt.datetime.now(dt.timezone.utc)
-    dates = evidence.published + [("newspaper4k", paper.get("published_at"))]  # json-ld, meta, <time>
+    dates = evidence.published + [("newspaper4k", paper and paper.published_at)]  # json-ld, meta, <time>
     published, published_source = fields.choose_published(dates, not_after)
     if published is None:
         published, published_source = fields.choose_published(
             [("htmldate", _htmldate(html)), ("trafilatura", other["published"])], not_after
         )
 
+    def paper_authors() -> list[str]:
+        try:
+            return paper.authors() if paper else []
+        except InputError:
+            return []
+
     authors, authors_source = [], None
-    bylines = evidence.authors + [("newspaper4k", paper.get("authors")), ("trafilatura", other["authors"])]
-    for source, names_found in bylines:
+    bylines = [*evidence.authors, ("newspaper4k", paper_authors), ("trafilatura", other["authors"])]
+    for index, (source, names_found) in enumerate(bylines):
+        if callable(names_found):
+            bylines[index] = (source, names_found := names_found())
         cleaned = fields.clean_authors(names_found or [], names)
         if cleaned:
             authors, authors_source = cleaned, source
@@ -240,17 +371,25 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None) -> 
         text = without_headline(other["text"], *(value for _, value in titles))
         text_source = "trafilatura"
     else:
-        text, text_source = paper.get("text") or "", "newspaper4k" if paper.get("text") else None
-    if newspaper is None and not text:
-        raise InputError("unsupported_language", "neither newspaper4k nor trafilatura found text on the page")
+        try:
+            text, unreadable = (paper.text(), False) if paper is not None else ("", True)
+        except InputError:
+            text, unreadable = "", True
+        text_source = "newspaper4k" if text else None
+        if unreadable and not text:
+            raise InputError(
+                "unsupported_language", "neither newspaper4k nor trafilatura found text on the page"
+            )
+    if read_all:  # every candidate, for --explain
+        bylines = [(source, found() if callable(found) else found) for source, found in bylines]
     return {
         "title": title,
         "authors": authors,
         "published_at": published,
-        "language": paper.get("language") or evidence.language,
+        "language": (paper and paper.language) or evidence.language,
         "text": text,
-        "top_image": paper.get("top_image") or evidence.image,
-        "page_canonical_url": paper.get("page_canonical_url") or evidence.canonical_url,
+        "top_image": (paper and paper.top_image) or evidence.image,
+        "page_canonical_url": (paper and paper.canonical_url) or evidence.canonical_url,
         "sources": {
             "title": title_source,
             "published_at": published_source,
@@ -260,7 +399,7 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None) -> 
         "candidates": {
             "title": titles,
             "published_at": dates,
-            "authors": bylines,
+            "authors": [(s, v) for s, v in bylines if not callable(v)],
             "site_names": sorted(names),
         },
     }
@@ -330,7 +469,9 @@ def article_from_record(
     now = now or dt.datetime.now(dt.timezone.utc)
     if record.html is not None:
         # A page cannot be published after it was captured: the WARC date or fetch time bounds it.
-        parsed = parse_html(record.html, record.url, not_after=record.captured_at or now)
+        parsed = parse_html(
+            record.html, record.url, not_after=record.captured_at or now, read_all=explain is not None
+        )
     elif record.text is not None:
         parsed = parse_text(record.text, find_headline=record.title is None)
     elif record.feed_html is not None:  # the page could not be fetched, but the feed carried it

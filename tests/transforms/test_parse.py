@@ -314,3 +314,73 @@ def test_a_failed_fetch_with_full_feed_content_is_parsed_from_the_feed(http_serv
     fn.teardown()
     assert kept == gone  # passed on unfetched, to be parsed from the feed
     assert (error.value["input_ref"], error.value["kind"]) == ("f#1", "http_404")
+
+
+# ---------------------------------------------------------------- newspaper4k, read in parts
+
+
+def _article_parse(html: str, url: str) -> dict:
+    """newspaper4k's own ``Article.parse``, in the shape ``NewspaperReading.as_dict`` gives."""
+    from newspaper import Article
+
+    from transforms.parse import newspaper_config
+
+    article = Article(url, config=newspaper_config())
+    article.download(input_html=html)
+    article.parse()
+    return {
+        "title": article.title.strip() or None,
+        "authors": [a.strip() for a in article.authors if a.strip()],
+        "published_at": article.publish_date,
+        "language": article.meta_lang or None,
+        "text": article.text,
+        "top_image": article.top_image or article.meta_img or None,
+        "page_canonical_url": article.canonical_link or None,
+    }
+
+
+@pytest.mark.parametrize("page", sorted(p.name for p in (SAMPLES / "pages").iterdir()))
+def test_reading_in_parts_gives_what_article_parse_gives(page):
+    from transforms.parse import NewspaperReading
+
+    html = (SAMPLES / "pages" / page).read_text(encoding="utf-8")
+    url = f"https://news.example.org/{page}"
+    assert NewspaperReading(html, url).as_dict() == _article_parse(html, url)
+
+
+def test_newspaper4k_authors_and_body_are_not_read_when_the_page_answers_first(monkeypatch):
+    from transforms import parse
+
+    def refuse(self):
+        raise AssertionError("read although structured data and trafilatura had answered")
+
+    monkeypatch.setattr(parse.NewspaperReading, "authors", refuse)
+    monkeypatch.setattr(parse.NewspaperReading, "text", refuse)
+    head = '<meta name="author" content="Ann Lee">'
+    article = article_from_record(InputRecord("p", "html", "https://port.example/a", html=_news_page(head)))
+    assert (article["authors"], article["text_source"]) == (["Ann Lee"], "trafilatura")
+
+
+def test_newspaper4k_authors_are_read_when_nothing_before_them_names_anyone():
+    byline = "<p class='byline'>By <span class='author'>Ann Lee</span></p>"
+    record = InputRecord("p", "html", "https://port.example/a", html=_news_page("", byline))
+    explained: dict = {}
+    article = article_from_record(record, explain=explained)
+    assert ("newspaper4k", ["Ann Lee"]) in explained["authors"]
+    assert article["authors"] == ["Ann Lee"]
+
+
+def test_the_same_page_gives_the_same_body_however_often_it_is_read(fundus):
+    """newspaper4k breaks ties between candidate nodes by memory address; on this page its own
+    ``Article.parse`` gave five different bodies in six calls in one process."""
+    import gzip
+
+    from transforms.parse import NewspaperReading
+
+    html = gzip.decompress((fundus / "html/ca/FinancialPost_2026_06_06.html.gz").read_bytes()).decode()
+    url = "https://financialpost.com/news/economy/canada-jobs-may"
+    bodies = set()
+    for _ in range(6):
+        bodies.add(NewspaperReading(html, url).text())
+        [object() for _ in range(5000)]  # move the allocator on, as parsing other pages does
+    assert len(bodies) == 1 and len(bodies.pop()) > 2000
