@@ -1,305 +1,428 @@
-"""Speed figures for newsbeam: per-stage costs in-process, then whole runs through the CLI.
+"""Speed figures for newsbeam at scale: whole runs on a corpus built from fundus, against a plain loop.
 
-(a) decode+parse ms per page and spaCy NER ms per article, measured in this process;
-(b) wall seconds of ``newsbeam run`` in a subprocess, the in-process DirectRunner against
-    ``--direct_running_mode=multi_processing --direct_num_workers=2``, alternated so both see
-    the same machine, and against (c) the same work as a plain Python loop in a subprocess (no
-    Beam: parse, ids and fingerprints, spaCy and its extractors, keywords, a pyarrow write), the
-    baseline each runner is a ratio of. Medians of one run, printed; figures, not a test.
+One invocation builds N pages from ``../shared/corpora/fundus`` (``scale_corpus.py``: the 258
+originals, then variants with their paragraphs redrawn and their URLs moved), then runs each of
+these in a fresh process, alternated when repeated, and prints what they did:
 
-    .venv/bin/python benchmarks/bench_pipeline.py [--pages N] [--repeats N] [--corpus PATH]
+- **plain loop**: the same work without Beam, one page after another (parse, ids and fingerprints,
+  URL dedup, spaCy ``nlp.pipe`` and its extractors on English articles, keywords, a pyarrow
+  write): the baseline every runner is a ratio of;
+- **two plain loops side by side**, each on half the pages: what two processes can do on this
+  machine at best, without Beam;
+- **in-process**: ``newsbeam run`` on the DirectRunner in one process;
+- **multi_processing x2**: the same with ``--direct_running_mode=multi_processing
+  --direct_num_workers=2`` (two SDK worker processes over the Fn API, as on Dataflow).
+
+For each: wall seconds (start-up and model loading included), articles per second, speed relative
+to the plain loop, CPU seconds and peak RSS per process (read from /proc every 0.2 s), and the
+seconds per stage from the run's Beam metrics (``newsbeam.stage_us``). ``--growth 1000,10000``
+adds runs of one runner at several sizes. Figures, not a test: printed, never asserted.
+
+    .venv/bin/python benchmarks/bench_pipeline.py [--pages 2000] [--repeats 1] [--growth N,N,...]
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import logging
+import os
 import re
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
-from dataclasses import dataclass
-from importlib import resources
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = PROJECT_ROOT.parent / "shared" / "corpora" / "fundus"
-MODES = {
-    "in-process": [],
-    "multi_processing x2": ["--direct_running_mode=multi_processing", "--direct_num_workers=2"],
-}
+MULTI = ["--direct_running_mode=multi_processing", "--direct_num_workers=2"]
+RUNNERS = ("plain loop", "two plain loops side by side", "in-process", "multi_processing x2")
 SUMMARY_FIGURE = re.compile(r"^\s+(inputs read|articles written)\s+(\d+)\s*$", re.MULTILINE)
+STAGE_LINE = re.compile(r"seconds per stage.*\n\s+(.+)")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-@dataclass(frozen=True)
-class Page:
-    """One HTML page to parse: a file name for it, the URL it came from, its bytes."""
-
-    name: str
-    url: str
-    data: bytes
+# ---------------------------------------------------------------- processes and their resources
 
 
-# ---------------------------------------------------------------- pages
+@dataclass
+class Usage:
+    """What one process used: CPU seconds (user + system) and peak resident memory."""
+
+    role: str
+    cpu_seconds: float = 0.0
+    peak_rss: int = 0
 
 
-def corpus_pages(corpus: Path, count: int) -> list[Page]:
-    """``count`` pages spread evenly over the corpus, so every language shows up."""
-    golds = [
-        json.loads(line)
-        for line in (corpus / "gold.jsonl").read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
-    step = max(1, len(golds) // count)
-    return [
-        Page(
-            g["file"].split("/", 1)[1].replace("/", "_").removesuffix(".gz"),
-            g["url"],
-            gzip.decompress((corpus / g["file"]).read_bytes()),
-        )
-        for g in golds[::step][:count]
-    ]
+def _children() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    return children
 
 
-def sample_pages() -> list[Page]:
-    """The bundled sample pages, when there is no corpus."""
-    folder = resources.files("pipeline") / "samples" / "pages"
-    return [
-        Page(p.name, Path(str(p)).as_uri(), p.read_bytes())
-        for p in sorted(folder.iterdir(), key=lambda p: p.name)
-    ]
-
-
-# ---------------------------------------------------------------- (a) stages in-process
-
-
-def parse_page(page: Page) -> Optional[dict]:
-    """decode + ``article_from_record``, as the pipeline does; None when the page fails."""
-    from transforms.fetch import FetchedBody, decode_html
-    from transforms.parse import article_from_record
-    from transforms.read import InputRecord
-
+def _read(pid: int) -> Optional[tuple[float, int, str]]:
     try:
-        html = decode_html(FetchedBody(page.name, page.data))
-        return article_from_record(
-            InputRecord(input_ref=page.name, input_kind="html", url=page.url, html=html)
-        )
-    except Exception:  # noqa: BLE001 - InputError (no_text, ...) or what the dead letter takes (ImportError on ja/ko)
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        with open(f"/proc/{pid}/status") as handle:
+            rss = next((int(line.split()[1]) * 1024 for line in handle if line.startswith("VmRSS:")), 0)
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            command = handle.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
         return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS, rss, command
 
 
-def time_parsing(pages: list[Page]) -> tuple[list[float], list[dict]]:
-    """(ms per page, the articles that parsed)."""
-    times, articles = [], []
-    for page in pages:
-        started = time.perf_counter()
-        article = parse_page(page)
-        times.append((time.perf_counter() - started) * 1000)
-        if article is not None:
-            articles.append(article)
-    return times, articles
+def _role(command: str, root: bool) -> str:
+    if root:
+        return "main"
+    if "sdk_worker_main" in command:
+        return "worker"
+    return "helper"
 
 
-def time_ner(articles: list[dict], repeats: int) -> tuple[float, list[float]]:
-    """(model load seconds, ms per article of each pass of ``nlp.pipe`` and every extractor that
-    reads its Doc: entities with names, places, quotes, counts)."""
-    from transforms.extract import DEFAULT_MODEL, NlpConfig, doc_rows, load_model
+@dataclass
+class Measured:
+    seconds: float
+    stdout: str
+    usage: dict[int, Usage] = field(default_factory=dict)
 
+
+def measure(commands: list[list[str]]) -> Measured:
+    """Run the commands side by side; wall seconds until the last one ends, and every process of
+    theirs (children included) as sampled from /proc."""
     started = time.perf_counter()
-    nlp = load_model(DEFAULT_MODEL)
-    load_seconds = time.perf_counter() - started
-    cap = NlpConfig().max_chars
-    per_article = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        docs = nlp.pipe((a["text"][:cap] for a in articles), batch_size=32)
-        for article, doc in zip(articles, docs, strict=True):
-            doc_rows(doc, {**article, "article_id": "x", "published_date": None}, "m", float("inf"))
-        per_article.append((time.perf_counter() - started) * 1000 / len(articles))
-    return load_seconds, per_article
+    processes = [
+        subprocess.Popen(c, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for c in commands
+    ]
+    roots = {p.pid for p in processes}
+    usage: dict[int, Usage] = {}
+    done = threading.Event()
 
+    def sample() -> None:
+        while not done.is_set():
+            tree, children = list(roots), _children()
+            for pid in tree:
+                tree += children.get(pid, [])
+            for pid in tree:
+                found = _read(pid)
+                if found is None:
+                    continue
+                cpu, rss, command = found
+                seen = usage.setdefault(pid, Usage(_role(command, pid in roots)))
+                seen.cpu_seconds, seen.peak_rss = max(seen.cpu_seconds, cpu), max(seen.peak_rss, rss)
+            done.wait(0.2)
 
-def stage_report(pages: list[Page], repeats: int) -> list[str]:
-    from transforms.extract import DEFAULT_MODEL
-
-    parse_ms, articles = time_parsing(pages)
-    parse_median = statistics.median(parse_ms)
-    failed = len(pages) - len(articles)
-    lines = ["## (a) Stages in-process", ""]
-    lines.append(
-        f"decode+parse: median {parse_median:.1f} ms/page over {len(pages)} pages ({failed} failed, timed too), {1000 / parse_median:.1f} pages/s"
-    )
-    english = [a for a in articles if a["language"] == "en"]
-    if not english:
-        return lines + ["spaCy: no English articles among the pages"]
-    load_seconds, ner_ms = time_ner(english, repeats)
-    median = statistics.median(ner_ms)
-    lines.append(
-        f"spaCy + extractors ({DEFAULT_MODEL}, nlp.pipe batch 32; entities, places, quotes, counts): median {median:.1f} ms/article over {len(english)} English articles, {1000 / median:.1f} articles/s"
-    )
-    lines.append(
-        f"  (ms/article = one pass over all of them / their number; median of {repeats} passes; model load {load_seconds:.1f} s, not counted)"
-    )
-    return lines
-
-
-# ---------------------------------------------------------------- (b) whole runs
-
-
-def write_pages(pages: list[Page], folder: Path) -> None:
-    for page in pages:
-        (folder / page.name).write_bytes(page.data)
-
-
-def run_cli(inputs: list[str], output: Path, beam_args: list[str]) -> tuple[float, dict]:
-    """Wall seconds of one ``newsbeam run`` in a fresh process, and its summary figures."""
-    command = [sys.executable, "-m", "pipeline", "run", "--output", str(output)]
-    for spec in inputs:
-        command += ["--input", spec]
-    started = time.perf_counter()
-    done = subprocess.run(command + beam_args, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    outputs = [p.communicate() for p in processes]
     seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise RuntimeError(
-            f"{' '.join(command + beam_args)} exited {done.returncode}:\n{done.stderr[-2000:]}"
-        )
-    return seconds, {name: int(n) for name, n in SUMMARY_FIGURE.findall(done.stdout)}
+    done.set()
+    sampler.join()
+    for process, (_, stderr) in zip(processes, outputs, strict=True):
+        if process.returncode != 0:
+            raise RuntimeError(f"{' '.join(process.args)} exited {process.returncode}:\n{stderr[-3000:]}")
+    return Measured(seconds, "\n".join(out for out, _ in outputs), usage)
 
 
-def plain_loop(folder: Path, output: Path) -> dict:
-    """The pipeline's work on a folder of pages without Beam, one page after another."""
+# ---------------------------------------------------------------- the runs
+
+
+@dataclass
+class Run:
+    runner: str
+    seconds: float
+    articles: int
+    inputs: int
+    stages: dict[str, float]
+    usage: dict[int, Usage]
+
+
+def run_cli(pages: Path, output: Path, beam_args: list[str], runner: str) -> Run:
+    command = [sys.executable, "-m", "pipeline", "run", "--output", str(output), "--input", f"html:{pages}"]
+    measured = measure([command + beam_args])
+    figures = {name: int(n) for name, n in SUMMARY_FIGURE.findall(measured.stdout)}
+    stages = {}
+    line = STAGE_LINE.search(measured.stdout)
+    if line:
+        parts = line.group(1).split()
+        stages = {name: float(value) for name, value in zip(parts[::2], parts[1::2], strict=True)}
+    return Run(
+        runner,
+        measured.seconds,
+        figures.get("articles written", 0),
+        figures.get("inputs read", 0),
+        stages,
+        measured.usage,
+    )
+
+
+def run_loops(pages: Path, output: Path, shards: int, runner: str) -> Run:
+    commands = [
+        [sys.executable, __file__, "--loop", str(pages), str(output / f"shard-{i}"), f"{i}/{shards}"]
+        for i in range(shards)
+    ]
+    measured = measure(commands)
+    results = [json.loads(line) for line in measured.stdout.splitlines() if line.startswith("{")]
+    stages: dict[str, float] = {}
+    for result in results:
+        for stage, seconds in result["stages"].items():
+            stages[stage] = stages.get(stage, 0.0) + seconds
+    return Run(
+        runner,
+        measured.seconds,
+        sum(r["articles"] for r in results),
+        sum(r["inputs"] for r in results),
+        stages,
+        measured.usage,
+    )
+
+
+def plain_loop(folder: Path, output: Path, shard: str) -> dict:
+    """The pipeline's work on a folder of pages (every ``n``-th from ``i`` for shard ``i/n``)
+    without Beam, one page after another; seconds per stage timed like the pipeline's."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from transforms.dedup import DedupParams, fingerprint, with_ids
     from transforms.extract import DEFAULT_MODEL, NlpConfig, doc_rows, keyword_rows, load_model
     from transforms.fetch import FetchedBody, page_html
-    from transforms.parse import article_from_record
+    from transforms.parse import article_from_record, quiet_parser_warnings
+    from transforms.places import load_gazetteer
     from transforms.read import InputRecord
 
-    nlp, params, cap = load_model(DEFAULT_MODEL), DedupParams(), NlpConfig().max_chars
-    articles, seen, rows = [], set(), 0
-    for path in sorted(folder.iterdir()):
+    index, count = (int(n) for n in shard.split("/"))
+    stages = dict.fromkeys(("read", "parse", "dedup", "spacy", "keywords", "write"), 0.0)
+
+    def clock(stage: str, started: float) -> float:
+        now = time.perf_counter()
+        stages[stage] += now - started
+        return now
+
+    quiet_parser_warnings()
+    nlp, params, config = load_model(DEFAULT_MODEL), DedupParams(), NlpConfig()
+    load_gazetteer()
+    paths = sorted(folder.iterdir())[index::count]
+    articles, seen = [], set()
+    for path in paths:
+        started = time.perf_counter()
+        data = path.read_bytes()
+        started = clock("read", started)
         try:
-            html = page_html(FetchedBody(path.name, path.read_bytes()))
+            html = page_html(FetchedBody(path.name, data))
             article = with_ids(article_from_record(InputRecord(path.name, "html", path.as_uri(), html=html)))
         except Exception:  # noqa: BLE001 - an errors row in the pipeline
+            clock("parse", started)
             continue
-        if article["canonical_url"] in seen:
-            continue
+        started = clock("parse", started)
+        duplicate = article["canonical_url"] in seen
         seen.add(article["canonical_url"])
-        fingerprint(article, params)
-        article["published_date"] = article["published_at"].date() if article["published_at"] else None
-        if article["language"] == "en":
-            tables, _ = doc_rows(nlp(article["text"][:cap]), article, DEFAULT_MODEL, float("inf"))
-            rows += sum(len(t) for t in tables.values())
+        if not duplicate:
+            fingerprint(article, params)
+            article["published_date"] = article["published_at"].date() if article["published_at"] else None
+            articles.append(article)
+        clock("dedup", started)
+    rows = 0
+    english = [a for a in articles if a["language"] == "en"]
+    started = time.perf_counter()
+    docs = nlp.pipe((a["text"][: config.max_chars] for a in english), batch_size=config.batch_size)
+    for article, doc in zip(english, docs, strict=True):
+        tables, _ = doc_rows(doc, article, DEFAULT_MODEL, float("inf"))
+        rows += sum(len(t) for t in tables.values())
+    started = clock("spacy", started)
+    for article in articles:
         rows += len(keyword_rows(article))
-        articles.append(article)
+    started = clock("keywords", started)
     output.mkdir(parents=True, exist_ok=True)
     slim = [{k: a[k] for k in ("article_id", "url", "title", "text", "language")} for a in articles]
     pq.write_table(pa.Table.from_pylist(slim), output / "articles.parquet", compression="zstd")
-    return {"articles written": len(articles), "extraction rows": rows}
+    clock("write", started)
+    return {"inputs": len(paths), "articles": len(articles), "rows": rows, "stages": stages}
 
 
-def run_loop(folder: Path, output: Path) -> tuple[float, dict]:
-    """Wall seconds of :func:`plain_loop` in a fresh process (imports included, like the CLI)."""
-    command = [sys.executable, __file__, "--loop", str(folder), str(output)]
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise RuntimeError(f"the plain loop exited {done.returncode}:\n{done.stderr[-2000:]}")
-    return seconds, json.loads(done.stdout.strip().splitlines()[-1])
+# ---------------------------------------------------------------- the report
 
 
-def end_to_end_report(inputs: list[str], repeats: int, scratch: Path, folder: Optional[Path]) -> list[str]:
-    seconds = {mode: [] for mode in MODES}
-    figures = {}
-    loop = []
-    for repeat in range(repeats):
-        for index, (mode, beam_args) in enumerate(MODES.items()):  # alternated: drift hits both alike
-            took, figures[mode] = run_cli(inputs, scratch / f"out-{repeat}-{index}", beam_args)
-            seconds[mode].append(took)
-        if folder is not None:
-            took, figures["loop"] = run_loop(folder, scratch / f"loop-{repeat}")
-            loop.append(took)
-    medians = {mode: statistics.median(s) for mode, s in seconds.items()}
-    lines = ["## (b) End to end: `python -m pipeline run` in a subprocess (wall time includes start-up)", ""]
-    lines += [
-        "| runner | median s | runs (s) | inputs/s | inputs | articles |",
-        "|---|---:|---|---:|---:|---:|",
+def mib(size: int) -> str:
+    return f"{size / 2**20:,.0f}"
+
+
+def usage_cell(usage: dict[int, Usage]) -> tuple[str, str]:
+    """("main 1,020 / worker 840, 830", CPU seconds alike) for the processes that did work."""
+    busy = [u for u in usage.values() if u.cpu_seconds >= 1 or u.peak_rss >= 50 * 2**20]  # not shells
+    order = {"main": 0, "worker": 1, "helper": 2}
+    busy.sort(key=lambda u: (order[u.role], -u.peak_rss))
+    rss, cpu = [], []
+    for role in ("main", "worker", "helper"):
+        mine = [u for u in busy if u.role == role]
+        if mine:
+            rss.append(f"{role} " + ", ".join(mib(u.peak_rss) for u in mine))
+            cpu.append(f"{role} " + ", ".join(f"{u.cpu_seconds:.0f}" for u in mine))
+    return " / ".join(rss), " / ".join(cpu)
+
+
+def report(runs: dict[str, list[Run]], pages: int) -> list[str]:
+    median = {name: statistics.median(r.seconds for r in rs) for name, rs in runs.items()}
+    base = median["plain loop"]
+    lines = [
+        f"## Whole runs on {pages:,} pages (median of {len(runs['plain loop'])} alternated run(s) each)",
+        "",
+        "| runner | wall s | articles | articles/s | speed vs plain loop | peak RSS MiB per process | CPU s per process |",
+        "|---|---:|---:|---:|---:|---|---|",
     ]
-    for mode in MODES:
-        inputs_read = figures[mode].get("inputs read", 0)
-        runs = ", ".join(f"{s:.1f}" for s in seconds[mode])
+    for name in RUNNERS:
+        chosen = sorted(runs[name], key=lambda r: r.seconds)[len(runs[name]) // 2]
+        rss, cpu = usage_cell(chosen.usage)
         lines.append(
-            f"| {mode} | {medians[mode]:.1f} | {runs} | {inputs_read / medians[mode]:.2f} | {inputs_read} | {figures[mode].get('articles written', 0)} |"
+            f"| {name} | {median[name]:.1f} | {chosen.articles:,} | {chosen.articles / median[name]:.2f} | "
+            f"{base / median[name]:.2f}x | {rss} | {cpu} |"
         )
-    first, second = MODES
+    pair = median["two plain loops side by side"]
     lines += [
         "",
-        f"ratio {second} / {first}: {medians[second] / medians[first]:.2f} (median over median, {repeats} alternated runs each)",
+        f"two processes on this machine at best (two plain loops): {base / pair:.2f}x one loop;",
+        f"multi_processing x2 reaches {pair / median['multi_processing x2']:.2f} of that, "
+        f"in-process {base / median['in-process']:.2f}x the plain loop.",
+        "",
+        "## Seconds per stage (Beam metrics newsbeam.stage_us, summed over workers; the loops timed alike)",
+        "",
     ]
-    if loop:
-        base = statistics.median(loop)
-        runs = ", ".join(f"{s:.1f}" for s in loop)
-        lines += [
-            "",
-            f"plain Python loop, no Beam (same pages, same work, one process): median {base:.1f} s ({runs}); "
-            f"{figures['loop']['articles written']} articles",
-        ]
-        for mode in MODES:  # speed relative to the loop: above 1 is faster than the loop
-            lines.append(f"  {mode}: {base / medians[mode]:.2f}x the plain loop's speed")
+    stages = [
+        s
+        for s in (
+            "read",
+            "fetch",
+            "parse",
+            "dedup",
+            "spacy",
+            "entities",
+            "places",
+            "quotes",
+            "counts",
+            "keywords",
+            "write",
+        )
+    ]
+    present = [s for s in stages if any(s in r.stages for rs in runs.values() for r in rs)]
+    lines += ["| runner | " + " | ".join(present) + " | sum | wall |", "|---|" + "---:|" * (len(present) + 2)]
+    for name in RUNNERS:
+        chosen = sorted(runs[name], key=lambda r: r.seconds)[len(runs[name]) // 2]
+        cells = [f"{chosen.stages[s]:.1f}" if s in chosen.stages else "" for s in present]
+        lines.append(
+            f"| {name} | "
+            + " | ".join(cells)
+            + f" | {sum(chosen.stages.values()):.1f} | {chosen.seconds:.1f} |"
+        )
+    lines += [
+        "",
+        "(spacy in the loop includes the extractors that read its Doc: entities, places, quotes, counts;",
+        " the pipeline times those apart. The loop's dedup is by URL only, the pipeline's also by text.)",
+    ]
     return lines
+
+
+def growth_report(folder_for, sizes: list[int], scratch: Path) -> list[str]:
+    lines = [
+        "## Growth: multi_processing x2 at several sizes",
+        "",
+        "| pages | wall s | articles | articles/s | s per 1,000 pages | peak RSS MiB per process |",
+        "|---:|---:|---:|---:|---:|---|",
+    ]
+    for size in sizes:
+        run = run_cli(folder_for(size), scratch / f"growth-{size}", MULTI, "multi_processing x2")
+        rss, _ = usage_cell(run.usage)
+        lines.append(
+            f"| {size:,} | {run.seconds:.1f} | {run.articles:,} | {run.articles / run.seconds:.2f} | "
+            f"{run.seconds * 1000 / size:.1f} | {rss} |"
+        )
+        print(lines[-1], flush=True)
+    return lines
+
+
+# ---------------------------------------------------------------- main
+
+
+def build_pages(corpus: Path, count: int, scratch: Path) -> Path:
+    from benchmarks.scale_corpus import build
+
+    folder = scratch / f"pages-{count}"
+    if not folder.is_dir():
+        build(corpus, count, folder)
+    return folder
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help=f"Default: {DEFAULT_CORPUS}")
     parser.add_argument(
-        "--corpus",
-        type=Path,
-        default=DEFAULT_CORPUS,
-        help=f"The Fundus corpus folder. Default: {DEFAULT_CORPUS}",
+        "--pages", type=int, default=2000, metavar="N", help="Pages to build and run. Default: 2000"
     )
-    parser.add_argument("--pages", type=int, default=60, metavar="N", help="Corpus pages to use. Default: 60")
     parser.add_argument(
-        "--repeats", type=int, default=3, metavar="N", help="NER passes, and runs per runner mode. Default: 3"
+        "--repeats", type=int, default=1, metavar="N", help="Runs per runner, alternated. Default: 1"
     )
-    parser.add_argument("--loop", nargs=2, type=Path, metavar=("PAGES", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--growth", default="", metavar="N,N,...", help="Also run multi_processing x2 at these sizes (pages)."
+    )
+    parser.add_argument("--skip-runners", action="store_true", help="Only the growth runs.")
+    parser.add_argument("--loop", nargs=3, metavar=("PAGES", "OUT", "SHARD"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.loop:  # the child process of run_loop
-        logging.basicConfig(level=logging.ERROR)
-        warnings.filterwarnings("ignore")
-        sys.path.insert(0, str(PROJECT_ROOT))
-        print(json.dumps(plain_loop(*args.loop)))
-        return 0
-    # Before Beam is imported (by transforms): its import-time warnings are not speed figures.
     logging.basicConfig(level=logging.ERROR)
-    warnings.filterwarnings("ignore")
+    warnings.filterwarnings("ignore")  # Beam's import-time warnings are not speed figures
     sys.path.insert(0, str(PROJECT_ROOT))
-    from pipeline.run import sample_inputs
-
+    if args.loop:  # a child process of run_loops
+        folder, output, shard = args.loop
+        print(json.dumps(plain_loop(Path(folder), Path(output), shard)))
+        return 0
+    if not (args.corpus / "gold.jsonl").is_file():
+        print(f"no fundus corpus at {args.corpus}: make bench needs it to build its pages")
+        return 1
     started = time.perf_counter()
+    print(
+        f"# newsbeam speed: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d')}\n"
+    )
     with tempfile.TemporaryDirectory(prefix="newsbeam-bench-") as scratch_dir:
         scratch = Path(scratch_dir)
-        if (args.corpus / "gold.jsonl").is_file():
-            pages = corpus_pages(args.corpus, args.pages)
-            (scratch / "pages").mkdir()
-            write_pages(pages, scratch / "pages")
-            inputs, source = ["html:" + str(scratch / "pages")], f"{len(pages)} pages of {args.corpus}"
-        else:
-            pages, inputs = sample_pages(), sample_inputs()
-            source = f"the bundled samples (no corpus at {args.corpus})"
-        print(f"# newsbeam speed: {source}\n")
-        print("\n".join(stage_report(pages, args.repeats)) + "\n")
-        folder = scratch / "pages" if (scratch / "pages").is_dir() else None
-        print("\n".join(end_to_end_report(inputs, args.repeats, scratch, folder)))
+        if not args.skip_runners:
+            pages = build_pages(args.corpus, args.pages, scratch)
+            print(
+                f"built {args.pages:,} pages from {args.corpus} in {time.perf_counter() - started:.0f} s\n",
+                flush=True,
+            )
+            runs: dict[str, list[Run]] = {name: [] for name in RUNNERS}
+            for repeat in range(args.repeats):
+                order = RUNNERS if repeat % 2 == 0 else tuple(reversed(RUNNERS))
+                for name in order:
+                    out = scratch / f"out-{repeat}-{RUNNERS.index(name)}"
+                    if name == "plain loop":
+                        run = run_loops(pages, out, 1, name)
+                    elif name == "two plain loops side by side":
+                        run = run_loops(pages, out, 2, name)
+                    elif name == "in-process":
+                        run = run_cli(pages, out, [], name)
+                    else:
+                        run = run_cli(pages, out, MULTI, name)
+                    runs[name].append(run)
+                    print(f"  {name}: {run.seconds:.1f} s, {run.articles:,} articles", flush=True)
+            print()
+            print("\n".join(report(runs, args.pages)))
+        sizes = [int(n) for n in args.growth.split(",") if n.strip()]
+        if sizes:
+            print()
+            growth_report(lambda n: build_pages(args.corpus, n, scratch), sizes, scratch)
     print(f"\n(benchmark took {time.perf_counter() - started:.0f} s)")
     return 0
 

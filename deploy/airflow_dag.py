@@ -1,7 +1,9 @@
-"""Airflow example: run newsbeam on Dataflow every night over yesterday's window.
+"""Airflow example: run newsbeam on Dataflow every night over one day's window.
 
-Needs apache-airflow-providers-apache-beam and -google. The window comes from Airflow's logical
-date, so a rerun of one night ingests the same window, and the cross-run dedup writes nothing twice.
+Needs apache-airflow-providers-apache-beam and -google. The day is Airflow's logical date (``ds``,
+the day the interval covers), passed as --run_date: it picks that day's WARC files through the
+{yyyymmdd} placeholder and keeps that day's stories, so a rerun of one night ingests the same
+window, and the cross-run dedup writes nothing twice (each run adds its own runs row).
 """
 
 import datetime as dt
@@ -23,10 +25,10 @@ with DAG(
         py_file="/opt/newsbeam/pipeline/flex_template.py",
         py_options=[],
         pipeline_options={
-            "input": "warc:gs://MY_BUCKET/cc-news/{{ ds_nodash }}/*.warc.gz",
+            # {yyyy}, {mm}, {yyyymmdd} are newsbeam's placeholders, filled from run_date.
+            "input": "warc:gs://MY_BUCKET/cc-news/{yyyy}/{mm}/CC-NEWS-{yyyymmdd}*.warc.gz",
             "output": "gs://MY_BUCKET/news",
-            "since": "{{ macros.ds_add(ds, -1) }}",
-            "until": "{{ ds }}",
+            "run_date": "{{ ds }}",
             "run_id": "nightly-{{ ds_nodash }}",
             "shards_per_partition": "8",
             "setup_file": "/opt/newsbeam/setup.py",

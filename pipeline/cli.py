@@ -169,6 +169,33 @@ def _check_beam_options(unknown: list[str]) -> None:
         raise UsageError(f"unknown option(s) {names}: not a newsbeam or Beam option")
 
 
+def _check_window(args) -> None:
+    """--run_date, --since and --until name days, and not two windows at once; a named day
+    ("yesterday") is fixed here, so every part of the run means the same day."""
+    from transforms.filters import run_day, run_window
+
+    for name in ("run_date", "since", "until"):
+        value = getattr(args, name)
+        if value is None:
+            continue
+        try:
+            if name == "run_date":
+                args.run_date = run_day(value, dt.datetime.now(dt.timezone.utc).date()).isoformat()
+            else:
+                dt.date.fromisoformat(value)
+        except ValueError as exc:
+            also = " or 'today'/'yesterday'" if name == "run_date" else ""
+            raise UsageError(f"--{name} {value!r} is not a date like 2026-11-24{also}") from exc
+    try:
+        run_window(args.run_date, args.since, args.until, dt.date.today())
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _run_day(args) -> Optional[dt.date]:
+    return dt.date.fromisoformat(args.run_date) if args.run_date else None
+
+
 def _check_inputs(specs: list[str]) -> None:
     """Local SPECs that match no file are a typo, not a run: say so before starting Beam."""
     from transforms.fetch import is_http
@@ -216,18 +243,18 @@ def command_run(args, beam_argv: list[str]) -> int:
     _check_beam_options(beam_argv)
     if args.run_id is not None and not RUN_ID.match(args.run_id):
         raise UsageError(f"--run_id {args.run_id!r} may only hold letters, digits, '.', '_' and '-'")
+    _check_window(args)
     if args.input:
-        _check_inputs(args.input)
+        from transforms.filters import dated_inputs
+
+        try:
+            specs = dated_inputs(args.input, _run_day(args))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+        _check_inputs(specs)
     if args.max_articles is not None and args.max_articles < 0:
         raise UsageError("--max_articles must be 0 or more")
     _check_settings(args)
-    for name in ("since", "until"):
-        value = getattr(args, name)
-        try:
-            if value is not None:
-                dt.date.fromisoformat(value)
-        except ValueError as exc:
-            raise UsageError(f"--{name} {value!r} is not a date like 2026-11-24") from exc
     output = args.output if "://" in args.output else os.path.abspath(args.output)
     if "://" not in output:
         try:

@@ -36,6 +36,16 @@ class NewsbeamOptions(PipelineOptions):
             "--run_id", default=None, help="Id of this run. Default: UTC start time and a random suffix."
         )
         parser.add_argument(
+            "--run_date",
+            "--run-date",
+            dest="run_date",
+            default=None,
+            metavar="YYYY-MM-DD",
+            help="The one UTC day a scheduled run ingests: 'today', 'yesterday' or a date. Keeps stories "
+            "published (else captured) that day, as --since and --until would, and fills {date}, "
+            "{yyyymmdd}, {yyyy}, {mm} and {dd} in --input SPECs with it.",
+        )
+        parser.add_argument(
             "--since",
             default=None,
             metavar="YYYY-MM-DD",

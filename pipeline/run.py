@@ -22,7 +22,7 @@ from pipeline.options import NewsbeamOptions
 from transforms.dedup import DedupParams, Deduplicate
 from transforms.extract import DEFAULT_MODEL, ExtractFromText, NlpConfig, nlp_plan, parse_model_specs
 from transforms.fetch import FetchPages, FetchPolicy
-from transforms.filters import FilterArticles, FilterRecords, Filters, LimitRecords
+from transforms.filters import FilterArticles, FilterRecords, Filters, LimitRecords, dated_inputs, run_window
 from transforms.parse import ParseArticles
 from transforms.read import ReadInputs
 from transforms.timing import stage_seconds
@@ -194,9 +194,16 @@ def run(argv: Optional[list[str]] = None) -> RunOutcome:
     run_id = opts.run_id or new_run_id(started_at)
     if not RUN_ID.match(run_id):
         raise ValueError(f"--run_id {run_id!r} may only hold letters, digits, '.', '_' and '-'")
+    since, until = run_window(opts.run_date, opts.since, opts.until, started_at.date())
+    if opts.input:
+        opts.input = dated_inputs(opts.input, since if opts.run_date is not None else None)
+    if opts.run_date is not None:  # the runs row and its options say which day, not "yesterday"
+        opts.run_date = since.isoformat()
+    opts.since, opts.until = (day.isoformat() if day else None for day in (since, until))
     ctx = RunContext(
         run_id=run_id,
         started_at=started_at,
+        window=(since, until),
         output=opts.output.rstrip("/"),
         options_json=json.dumps(options.get_all_options(drop_default=True), default=str, sort_keys=True),
         versions=package_versions(),

@@ -18,7 +18,7 @@ PACKAGE_VERSION = pa.struct(
 
 TABLE = TableSpec(
     name="runs",
-    version=1,
+    version=2,
     description="One row per completed run.",
     fields=(
         field(
@@ -52,6 +52,16 @@ TABLE = TableSpec(
         ),
         field(
             "tables", pa.list_(TABLE_COUNT), "Rows and files written per table by this run.", nullable=False
+        ),
+        field(
+            "window_since",
+            pa.date32(),
+            "First UTC day the run kept (--run_date, --since); null when open. New in v2.",
+        ),
+        field(
+            "window_until",
+            pa.date32(),
+            "Last UTC day the run kept (--run_date, --until); null when open. New in v2.",
         ),
         field("options", pa.string(), "The run's options as JSON.", nullable=False),
         field(

@@ -7,6 +7,7 @@ kind saying which filter, so the accounting (inputs = articles + duplicates + er
 from __future__ import annotations
 
 import datetime as dt
+import re
 import urllib.parse
 from dataclasses import dataclass
 from typing import Optional
@@ -45,6 +46,66 @@ class Filters:
     @property
     def by_article(self) -> bool:
         return bool(self.since or self.until or self.languages)
+
+
+#: Placeholders an input SPEC may hold, filled from the run's day (``--run_date``).
+DATE_PLACEHOLDERS = {
+    "date": "%Y-%m-%d",
+    "yyyymmdd": "%Y%m%d",
+    "yyyy": "%Y",
+    "mm": "%m",
+    "dd": "%d",
+}
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(DATE_PLACEHOLDERS) + r")\}")
+
+
+def run_day(value: str, today: dt.date) -> dt.date:
+    """``--run_date``: YYYY-MM-DD, ``today`` or ``yesterday`` (UTC days); ValueError otherwise."""
+    named = {"today": today, "yesterday": today - dt.timedelta(days=1)}
+    if value.strip().lower() in named:
+        return named[value.strip().lower()]
+    return dt.date.fromisoformat(value.strip())
+
+
+def run_window(
+    run_date: Optional[str], since: Optional[str], until: Optional[str], today: dt.date
+) -> tuple[Optional[dt.date], Optional[dt.date]]:
+    """The first and last UTC day a run keeps: ``--run_date``'s one day, else ``--since`` and
+    ``--until`` (either may be open). ValueError for a bad date, or for ``--run_date`` together
+    with ``--since``/``--until``, which would say two different things."""
+    if run_date is not None:
+        if since is not None or until is not None:
+            raise ValueError("--run_date is one day's window: give it or --since/--until, not both")
+        day = run_day(run_date, today)
+        return day, day
+    first = dt.date.fromisoformat(since) if since else None
+    last = dt.date.fromisoformat(until) if until else None
+    if first and last and first > last:
+        raise ValueError(f"--since {first} is after --until {last}")
+    return first, last
+
+
+def has_date_placeholder(spec: str) -> bool:
+    return bool(_PLACEHOLDER.search(spec))
+
+
+def fill_date_placeholders(spec: str, day: dt.date) -> str:
+    """``warc:s3://b/CC-NEWS/{yyyy}/{mm}/CC-NEWS-{yyyymmdd}*.warc.gz`` → that day's paths."""
+    return _PLACEHOLDER.sub(lambda m: day.strftime(DATE_PLACEHOLDERS[m.group(1)]), spec)
+
+
+def dated_inputs(specs: list[str], day: Optional[dt.date]) -> list[str]:
+    """The input SPECs with their date placeholders filled from ``day`` (the ``--run_date``);
+    ValueError when a SPEC holds one and there is no day to fill it with."""
+    if day is None:
+        for spec in specs:
+            if has_date_placeholder(spec):
+                names = ", ".join("{" + name + "}" for name in DATE_PLACEHOLDERS)
+                raise ValueError(
+                    f"--input {spec!r} holds a date placeholder ({names}) but no --run_date says which day"
+                )
+        return list(specs)
+    return [fill_date_placeholders(spec, day) for spec in specs]
 
 
 def _under(host: str, domain: str) -> bool:

@@ -41,6 +41,8 @@ class RunContext:
     output: str
     options_json: str = "{}"
     versions: tuple = ()
+    #: First and last UTC day the run keeps (--run_date, --since/--until); None where open.
+    window: tuple = (None, None)
 
     @property
     def run_date(self) -> dt.date:
@@ -183,6 +185,8 @@ def runs_row(ctx: RunContext, files: list, counts: dict, finished_at: dt.datetim
         "errors": counts.get("input_errors", 0),
         "extract_errors": counts.get("extract_errors", 0),
         "tables": list(per_table.values()),
+        "window_since": ctx.window[0],
+        "window_until": ctx.window[1],
         "options": ctx.options_json,
         "versions": [{"package": p, "version": v} for p, v in ctx.versions],
         "run_date": ctx.run_date,

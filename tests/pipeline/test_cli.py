@@ -324,6 +324,26 @@ def test_a_bad_since_date_is_a_usage_error(tmp_path, capsys):
     assert "not a date" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--run_date", "last week"], "not a date like 2026-11-24 or 'today'/'yesterday'"),
+        (["--run-date", "2026-11-20", "--since", "2026-11-01"], "not both"),
+        (["--since", "2026-11-20", "--until", "2026-11-19"], "after --until"),
+        (["--input", "jsonl:/nowhere/{date}.jsonl"], "no --run_date says which day"),
+        (
+            ["--run_date", "2026-11-20", "--input", "jsonl:/nowhere/{date}.jsonl"],
+            "'jsonl:/nowhere/2026-11-20.jsonl' matches no files",
+        ),
+    ],
+)
+def test_a_bad_run_window_is_a_usage_error(tmp_path, capsys, extra, message):
+    argv = ["run", "--input", str(SAMPLES / "stories"), "--output", str(tmp_path), *extra]
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
 def test_max_articles_reads_only_the_first_records_and_adds_up(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["run", "--input", str(SAMPLES / "feeds"), "--output", str(out), "--max_articles", "3"]) == 0

@@ -1,5 +1,6 @@
 """Two runs into one output: the second re-reads some stories, edited copies of others, and new ones."""
 
+import datetime as dt
 import json
 
 from pipeline.query import connect
@@ -60,3 +61,91 @@ def test_a_second_run_writes_only_what_is_new(tmp_path):
     # A third run of the same second input adds nothing new: all three are now known.
     three = run(["--output", out, "--run_id", "r3", "--input", _dump(tmp_path / "two.jsonl", second)])
     assert (three.runs_row["articles"], three.runs_row["duplicates"]) == (0, 3)
+
+
+def test_a_scheduled_window_run_twice_writes_nothing_twice(tmp_path):
+    """--run_date picks the day's dump through {date} and keeps that day's stories; running the
+    same day again writes a second runs row and no article, duplicate-free."""
+    out = str(tmp_path / "out")
+    stories = [
+        {
+            "url": "https://a.example/bridge",
+            "title": "Bridge",
+            "text": STORY,
+            "published": "2026-11-20T08:00:00Z",
+        },
+        {
+            "url": "https://a.example/tram",
+            "title": "Tram",
+            "text": OTHER,
+            "published": "2026-11-19T23:30:00Z",
+        },
+    ]
+    _dump(tmp_path / "feed-2026-11-20.jsonl", stories)
+    _dump(tmp_path / "feed-2026-11-21.jsonl", [{**stories[0], "url": "https://a.example/other-day"}])
+    spec = "jsonl:" + str(tmp_path / "feed-{date}.jsonl")
+    rows = [
+        run(["--output", out, "--run_id", f"day-{n}", "--run-date", "2026-11-20", "--input", spec]).runs_row
+        for n in (1, 2)
+    ]
+    # The story of the day before is a filter error; the other day's file was never read.
+    assert [(r["inputs"], r["articles"], r["duplicates"], r["errors"]) for r in rows] == [
+        (2, 1, 0, 1),
+        (2, 0, 1, 1),
+    ]
+    assert {(r["window_since"], r["window_until"]) for r in rows} == {(dt.date(2026, 11, 20),) * 2}
+    con = connect(out)
+    assert con.execute("SELECT url FROM articles").fetchall() == [("https://a.example/bridge",)]
+    assert con.execute(
+        "SELECT run_id, window_since, window_until, json_extract_string(options, '$.input[0]') FROM runs ORDER BY run_id"
+    ).fetchall() == [
+        (
+            f"day-{n}",
+            dt.date(2026, 11, 20),
+            dt.date(2026, 11, 20),
+            "jsonl:" + str(tmp_path / "feed-2026-11-20.jsonl"),
+        )
+        for n in (1, 2)
+    ]
+    kinds = con.execute("SELECT run_id, kind FROM errors ORDER BY run_id").fetchall()
+    assert kinds == [("day-1", "before_since"), ("day-2", "before_since")]
+
+
+def test_runs_written_before_the_window_columns_still_read(tmp_path):
+    """runs v1 had no window_since/window_until: an output holding v1 and v2 files reads as one
+    table, the old rows with no window."""
+    import glob
+
+    import pyarrow.parquet as pq
+
+    out = str(tmp_path / "out")
+    story = [
+        {
+            "url": "https://a.example/bridge",
+            "title": "Bridge",
+            "text": STORY,
+            "published": "2026-11-20T08:00:00Z",
+        }
+    ]
+    run(["--output", out, "--run_id", "old", "--input", _dump(tmp_path / "one.jsonl", story)])
+    (old_file,) = glob.glob(f"{out}/runs/*/*old*.parquet")
+    table = pq.read_table(old_file, partitioning=None).drop_columns(["window_since", "window_until"])
+    pq.write_table(table.replace_schema_metadata({b"newsbeam.schema_version": b"1"}), old_file)
+    run(
+        [
+            "--output",
+            out,
+            "--run_id",
+            "new",
+            "--run_date",
+            "2026-11-20",
+            "--input",
+            _dump(tmp_path / "two.jsonl", story),
+        ]
+    )
+    assert connect(out).execute(
+        "SELECT run_id, window_since, articles FROM runs ORDER BY run_id"
+    ).fetchall() == [
+        ("new", dt.date(2026, 11, 20), 0),
+        ("old", None, 1),
+    ]

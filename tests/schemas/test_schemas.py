@@ -170,7 +170,7 @@ PINNED = {
         ),
     ),
     "runs": (
-        1,
+        2,
         "run_date",
         schema(
             ("run_id", pa.string(), False),
@@ -194,6 +194,8 @@ PINNED = {
                 ),
                 False,
             ),
+            ("window_since", pa.date32()),
+            ("window_until", pa.date32()),
             ("options", pa.string(), False),
             (
                 "versions",

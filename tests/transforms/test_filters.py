@@ -98,3 +98,57 @@ def test_limit_records_keeps_the_first_by_reference_whatever_the_order():
             equal_to([(f"feed#{n}", "filter", "over_max_articles") for n in (3, 4, 5)]),
             label="dropped",
         )
+
+
+# ---------------------------------------------------------------- run windows
+
+
+@pytest.mark.parametrize(
+    "run_date, since, until, window",
+    [
+        ("2026-11-20", None, None, ("2026-11-20", "2026-11-20")),
+        ("yesterday", None, None, ("2026-12-02", "2026-12-02")),
+        ("Today", None, None, ("2026-12-03", "2026-12-03")),
+        (None, "2026-11-01", None, ("2026-11-01", None)),
+        (None, None, "2026-11-30", (None, "2026-11-30")),
+        (None, None, None, (None, None)),
+    ],
+)
+def test_run_window(run_date, since, until, window):
+    from transforms.filters import run_window
+
+    expected = tuple(dt.date.fromisoformat(d) if d else None for d in window)
+    assert run_window(run_date, since, until, dt.date(2026, 12, 3)) == expected
+
+
+@pytest.mark.parametrize(
+    "run_date, since, until, message",
+    [
+        ("2026-11-20", "2026-11-01", None, "not both"),
+        ("last week", None, None, "Invalid isoformat"),
+        (None, "2026-11-20", "2026-11-19", "after --until"),
+    ],
+)
+def test_a_bad_window_is_refused(run_date, since, until, message):
+    from transforms.filters import run_window
+
+    with pytest.raises(ValueError, match=message):
+        run_window(run_date, since, until, dt.date(2026, 12, 3))
+
+
+def test_date_placeholders_are_filled_from_the_run_date():
+    from transforms.filters import dated_inputs
+
+    specs = [
+        "warc:s3://b/CC-NEWS/{yyyy}/{mm}/CC-NEWS-{yyyymmdd}*.warc.gz",
+        "jsonl:/d/{date}/{dd}.jsonl",
+        "/x/{other}",
+    ]
+    assert dated_inputs(specs, dt.date(2026, 3, 7)) == [
+        "warc:s3://b/CC-NEWS/2026/03/CC-NEWS-20260307*.warc.gz",
+        "jsonl:/d/2026-03-07/07.jsonl",
+        "/x/{other}",
+    ]
+    assert dated_inputs(specs[2:], None) == ["/x/{other}"]
+    with pytest.raises(ValueError, match="no --run_date"):
+        dated_inputs(specs, None)
