@@ -65,14 +65,14 @@ def _start_service(name: str, argv: list[str], port: int, log: Path) -> subproce
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             tail = log.read_text(errors="replace")[-2000:]
-            pytest.skip(f"{name} exited with code {proc.returncode} before listening: {tail}")
+            pytest.fail(f"{name} exited with code {proc.returncode} before listening: {tail}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
                 return proc
         except OSError:
             time.sleep(0.2)
     _stop_service(proc)
-    pytest.skip(
+    pytest.fail(
         f"{name} did not listen on 127.0.0.1:{port} within 60 s: {log.read_text(errors='replace')[-2000:]}"
     )
 
