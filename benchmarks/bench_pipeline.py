@@ -336,18 +336,28 @@ def report(runs: dict[str, list[Run]], pages: int) -> list[str]:
 
 
 def growth_report(folder_for, sizes: list[int], scratch: Path) -> list[str]:
+    """multi_processing x2 at each size, printed row by row as it goes; then the growth ratio."""
     lines = [
         "## Growth: multi_processing x2 at several sizes",
         "",
         "| pages | wall s | articles | articles/s | s per 1,000 pages | peak RSS MiB per process |",
         "|---:|---:|---:|---:|---:|---|",
     ]
+    print("\n".join(lines), flush=True)
+    per_page = []
     for size in sizes:
         run = run_cli(folder_for(size), scratch / f"growth-{size}", MULTI, "multi_processing x2")
         rss, _ = usage_cell(run.usage)
+        per_page.append(run.seconds / size)
         lines.append(
             f"| {size:,} | {run.seconds:.1f} | {run.articles:,} | {run.articles / run.seconds:.2f} | "
             f"{run.seconds * 1000 / size:.1f} | {rss} |"
+        )
+        print(lines[-1], flush=True)
+    if len(sizes) > 1:
+        lines.append(
+            f"\n{sizes[-1]:,} pages took {per_page[-1] / per_page[0]:.2f}x the time per page of {sizes[0]:,} "
+            "(1.00x is linear growth)"
         )
         print(lines[-1], flush=True)
     return lines
