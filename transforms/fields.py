@@ -22,7 +22,7 @@ TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—:·•»«/~]|::|ㅣ)\s+|\s*[|�
 _GERMANIC = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe", "å": "aa"})
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Letters and digits only, case-folded, umlauts spelt out as hosts spell them: how site
     names are compared ("Börsen-Zeitung" ~ boersen-zeitung.de)."""
     text = unicodedata.normalize("NFKC", text).casefold().translate(_GERMANIC)
@@ -34,20 +34,21 @@ _SECOND_LEVEL = {"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or", "go"
 
 def site_names(candidates: list[str], url: Optional[str]) -> set[str]:
     """The page's own names for its site: og:site_name, publisher, app name, and the host's name."""
-    names = {_fold(c) for c in candidates if c and _fold(c)}
+    names = {fold(c) for c in candidates if c and fold(c)}
     host = (urllib.parse.urlsplit(url).hostname or "") if url else ""
     labels = [p for p in host.split(".") if p not in ("www", "m", "amp", "edition", "news")]
     # chunichi.co.jp, news.com.au: the name sits before a second-level label such as co or com.
     if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL:
         labels = labels[:-1]
     if len(labels) >= 2:
-        names.add(_fold(labels[-2]))
-        names.add(_fold(".".join(labels[-2:])))
+        names.add(fold(labels[-2]))
+        names.add(fold(".".join(labels[-2:])))
     return {n for n in names if len(n) >= 2}
 
 
-def _is_site_name(segment: str, names: set[str]) -> bool:
-    folded = _fold(segment)
+def is_site_name(segment: str, names: set[str]) -> bool:
+    """``segment`` is one of the site's own names ("Reuters", "BBC News", "spiegel.de")."""
+    folded = fold(segment)
     if not folded:
         return False
     for name in names:
@@ -72,10 +73,10 @@ def strip_site_name(title: str, names: set[str]) -> str:
     spans.append((start, len(title)))
     # Trailing: the first segment (after the first) that is a site name cuts the rest.
     for index in range(1, len(spans)):
-        if _is_site_name(title[spans[index][0] : spans[index][1]], names):
+        if is_site_name(title[spans[index][0] : spans[index][1]], names):
             return title[: spans[index - 1][1]].strip()
     # Leading: "Site - headline".
-    if _is_site_name(title[spans[0][0] : spans[0][1]], names):
+    if is_site_name(title[spans[0][0] : spans[0][1]], names):
         return title[spans[1][0] :].strip()
     return title
 
@@ -169,6 +170,12 @@ _INNER_BY = re.compile(r"^.*?\b(?:by|von|par|por)\s+(?=\S)", re.IGNORECASE)
 _SPLIT = re.compile(
     r"\s*(?:,|;|\s&\s|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bog\b|\bi\b|/|\|)\s*", re.IGNORECASE
 )
+#: Role words written after a name in Korean, Japanese and Chinese bylines ("신현주 기자",
+#: "山田太郎記者"), and Korean "외 1명" ("and one other").
+_CJK_ROLE = re.compile(
+    r"\s*(?:기자|특파원|논설위원|선임기자|記者|特派員|编辑|編輯|责任编辑|責任編輯|记者)\s*$"
+)
+_CJK_OTHERS = re.compile(r"\s*외\s*\d+\s*명\s*$")
 _EMAIL = re.compile(r"\S+@\S+\.\S+")
 _HANDLE = re.compile(r"(?:^|\s)@\w+")
 
@@ -187,6 +194,7 @@ def clean_authors(names: list[str], publisher_names: set[str]) -> list[str]:
         for part in _SPLIT.split(_BY.sub("", text)):
             part = _INNER_BY.sub("", _BY.sub("", part))
             part = " ".join(part.split()).strip(" -–—:·|")
+            part = _CJK_ROLE.sub("", _CJK_OTHERS.sub("", part))
             if (
                 not part
                 or _ROLE.search(part)
@@ -195,15 +203,22 @@ def clean_authors(names: list[str], publisher_names: set[str]) -> list[str]:
             ):
                 continue
             part = " ".join(_ROLE.sub("", part).split()).strip(" -–—:·|,")
-            if not part or _is_url_like(part) or _is_site_name(part, publisher_names):
+            if not part or _is_url_like(part) or is_site_name(part, publisher_names):
                 continue
             if sum(c.isdigit() for c in part) > 0 or len(part) > 60:
                 continue
-            key = _fold(part)
+            key = fold(part)
             if key and key not in seen:
                 seen.add(key)
                 people.append(part)
     return people
+
+
+def narrows(fewer: list[str], more: list[str]) -> bool:
+    """``fewer`` names some but not all of ``more`` and nobody else: newspaper4k collects every
+    byline on a page (related stories' too), so when trafilatura's narrower reading names only
+    people newspaper4k also found, it is the story's own byline."""
+    return bool(fewer) and len(fewer) < len(more) and {fold(a) for a in fewer} <= {fold(a) for a in more}
 
 
 def _looks_like_name(text: str) -> bool:

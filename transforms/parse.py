@@ -366,6 +366,10 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None, rea
         if cleaned:
             authors, authors_source = cleaned, source
             break
+    if authors_source == "newspaper4k":  # it gathers every byline on the page, related stories' too
+        narrower = fields.clean_authors(other["authors"] or [], names)
+        if fields.narrows(narrower, authors):
+            authors, authors_source = narrower, "trafilatura"
 
     if other["text"].strip():
         text = without_headline(other["text"], *(value for _, value in titles))

@@ -8,6 +8,7 @@ from transforms.fields import (
     choose_published,
     choose_title,
     clean_authors,
+    narrows,
     site_names,
     strip_site_name,
     utc_offset,
@@ -104,7 +105,25 @@ def test_unparseable_and_absurd_dates_are_skipped():
         (["Jane Doe", "jane doe"], ["Jane Doe"]),
         (["渡辺洋介"], ["渡辺洋介"]),  # non-Latin names intact
         (["https://paper.com/authors/jane"], []),
+        (["신현주 기자"], ["신현주"]),  # Korean "reporter" after the name
+        (["박준석 기자 외 1명"], ["박준석"]),  # "and one other"
+        (["山田太郎 記者"], ["山田太郎"]),
     ],
 )
 def test_clean_authors(raw, expected):
     assert clean_authors(raw, REUTERS) == expected
+
+
+@pytest.mark.parametrize(
+    "fewer, more, expected",
+    [
+        (["Madeleine Howell"], ["Rebecca Astill", "Jack Rear", "Madeleine Howell"], True),
+        (["madeleine howell"], ["Jack Rear", "Madeleine Howell"], True),  # compared folded
+        (["Ann Lee"], ["Jack Rear", "Madeleine Howell"], False),  # someone else: no evidence
+        (["Jack Rear", "Ann Lee"], ["Jack Rear", "Madeleine Howell", "Bo Li"], False),
+        (["Jack Rear"], ["Jack Rear"], False),  # the same reading
+        ([], ["Jack Rear", "Bo Li"], False),
+    ],
+)
+def test_a_narrower_byline_that_names_only_people_found_wins(fewer, more, expected):
+    assert narrows(fewer, more) is expected
