@@ -29,6 +29,16 @@ BOILERPLATE_LINES = re.compile(
       | (?:sign\ up|subscribe)\ (?:to|for)\ (?:our|the)\ .{0,40}newsletter.{0,80}
       | share\ (?:this|on\ \w+)(?:\ (?:article|story))?:?
       | (?:related\ (?:stories|articles|coverage)|read\ more|advertisement):?
+      # a link to another story under a teaser label: "READ MORE: ...", "Lesen Sie auch: ..."
+      | (?:more|read\ more|see\ more|also\ read|read\ also|related|lesen\ sie\ (?:auch|mehr)
+         |mehr\ zum\ thema|auch\ interessant)\s*[:：|»]\s*.{0,200}
+      # the site asking for tips and follows: "Got a story? ...", "Follow Metro.co.uk on Twitter ..."
+      | (?:follow|like)\ .{0,60}\ on\ (?:twitter|facebook|instagram|x|tiktok|linkedin|threads|bluesky)\b.{0,200}
+      | got\ a\ (?:story|tip|news\ tip)\b.{0,300}
+      | for\ more\ (?:stories|news|articles)\ like\ this\b.{0,100}
+      # the placeholder of an embedded player or post that was not loaded
+      | link\ zum\ (?:youtube|twitter|x|instagram|facebook|tiktok|podcast|spotify)-inhalt
+      | (?:externer\ inhalt|embed)\.?
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )

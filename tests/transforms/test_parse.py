@@ -28,6 +28,17 @@ FOOTER = "This site uses Akismet to reduce spam. Learn how your comment data is 
             "Readers who subscribe to the paper's newsletter rose 4%.",
             "Readers who subscribe to the paper's newsletter rose 4%.",
         ),
+        # Teasers for other stories, the site asking for tips and follows, unloaded embeds.
+        ("One.\n\nREAD MORE: Thorpe Park's new rollercoaster\n\nTwo.", "One.\n\nTwo."),
+        ("One.\n\nMORE : The daily cartoon\n\nLesen Sie auch: Alle Infos\n\nTwo.", "One.\n\nTwo."),
+        ("One.\n\nFollow Metro.co.uk on Twitter and Facebook for the latest news.", "One."),
+        ("One.\n\nGot a story? Email our news team.\n\nFor more stories like this, see our page.", "One."),
+        ("One.\n\nLink zum YouTube-Inhalt\n\nTwo.", "One.\n\nTwo."),
+        # The same words inside the story's own sentences stay.
+        (
+            "More of it, read more: later.\n\nFans follow him on Twitter.",
+            "More of it, read more: later.\n\nFans follow him on Twitter.",
+        ),
         ("  spaced   words \r\n\r\n\r\n next ", "spaced words\n\nnext"),
         ("", ""),
     ],
