@@ -38,7 +38,7 @@ eval: venv
 eval-dedup: venv
 	$(BIN)/python benchmarks/eval_dedup.py
 
-## bench: articles/s on 2,000 pages built from fundus: a plain loop, in-process and 2 workers (about 30 minutes)
+## bench: articles/s on 2,000 pages built from fundus: a plain loop, in-process and 2 workers (about 25 minutes)
 bench: venv
 	$(BIN)/python benchmarks/bench_pipeline.py
 
