@@ -324,7 +324,8 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None, rea
     title json-ld > og:title > trafilatura > newspaper4k > h1 > <title>, site name stripped;
     date json-ld > meta > newspaper4k > htmldate > trafilatura, never after ``not_after``;
     authors json-ld > meta > newspaper4k > trafilatura, cleaned to people;
-    body trafilatura > newspaper4k.
+    body trafilatura > newspaper4k, and newspaper4k's when trafilatura's stopped early
+    (:func:`fields.stopped_early`).
     newspaper4k's authors and body are read only when everything before them in the order came
     up empty, or when ``read_all`` asks for every candidate (``newsbeam parse --explain``).
     """
@@ -384,6 +385,13 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None, rea
     if other["text"].strip():
         text = without_headline(other["text"], *(value for _, value in titles))
         text_source = "trafilatura"
+        if paper is not None and fields.word_count(text) < 0.5 * evidence.paragraph_words:  # cut short?
+            try:
+                further = without_headline(paper.text(), *(value for _, value in titles))
+            except InputError:
+                further = ""
+            if fields.stopped_early(text, further, evidence.paragraph_words):
+                text, text_source = further, "newspaper4k"
     else:
         try:
             text, unreadable = (paper.text(), False) if paper is not None else ("", True)

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
+WORD = re.compile(r"\w+")
+
 #: schema.org types that describe the story itself (not the site, breadcrumb or video).
 ARTICLE_TYPES = {
     "newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
@@ -50,6 +52,8 @@ class Evidence:
     modified: list = field(default_factory=list)
     html_title: Optional[str] = None
     h1: Optional[str] = None
+    #: Words in the page's <p> elements: how much paragraph text there is to find at most.
+    paragraph_words: int = 0
     language: Optional[str] = None
     image: Optional[str] = None
     canonical_url: Optional[str] = None
@@ -198,4 +202,5 @@ def page_evidence(tree) -> Evidence:
     headings = tree.xpath("//article//h1") or tree.xpath("//main//h1") or tree.xpath("//h1")
     if headings:
         evidence.h1 = " ".join(headings[0].text_content().split()) or None
+    evidence.paragraph_words = sum(len(WORD.findall(p.text_content())) for p in tree.iter("p"))
     return evidence

@@ -9,6 +9,7 @@ from transforms.fields import (
     choose_title,
     clean_authors,
     narrows,
+    stopped_early,
     site_names,
     strip_site_name,
     utc_offset,
@@ -127,3 +128,19 @@ def test_clean_authors(raw, expected):
 )
 def test_a_narrower_byline_that_names_only_people_found_wins(fewer, more, expected):
     assert narrows(fewer, more) is expected
+
+
+STORY = " ".join(f"Sentence {i} of the story tells what happened next in town." for i in range(40))
+
+
+def test_a_body_that_stopped_early_gives_way_to_the_longer_reading_of_the_same_story():
+    start = STORY[: len(STORY) // 3]
+    words = len(STORY.split())
+    assert stopped_early(start, STORY, paragraph_words=words)
+    # trafilatura holding most of the page's paragraph text did not stop early
+    assert not stopped_early(start, STORY, paragraph_words=len(start.split()))
+    # a longer reading of something else is not the same story read further
+    other = " ".join(f"Item {i}: a list of links and menus elsewhere on the page." for i in range(60))
+    assert not stopped_early(start, other, paragraph_words=words)
+    # a reading that is longer, but not by half, is not evidence either
+    assert not stopped_early(start, start + " One more line.", paragraph_words=words)
