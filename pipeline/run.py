@@ -25,6 +25,7 @@ from transforms.fetch import FetchPages, FetchPolicy
 from transforms.filters import FilterArticles, FilterRecords, Filters, LimitRecords, dated_inputs, run_window
 from transforms.parse import ParseArticles
 from transforms.read import ReadInputs
+from transforms.redact import redact_options
 from transforms.timing import stage_seconds
 from transforms.write import RunContext, WriteTables, count_rows, is_input_error, runs_file
 
@@ -205,7 +206,9 @@ def run(argv: Optional[list[str]] = None) -> RunOutcome:
         started_at=started_at,
         window=(since, until),
         output=opts.output.rstrip("/"),
-        options_json=json.dumps(options.get_all_options(drop_default=True), default=str, sort_keys=True),
+        options_json=json.dumps(
+            redact_options(options.get_all_options(drop_default=True)), default=str, sort_keys=True
+        ),
         versions=package_versions(),
     )
     p = beam.Pipeline(options=options)

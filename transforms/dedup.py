@@ -31,6 +31,7 @@ from typing import Iterable, Optional
 
 import apache_beam as beam
 
+from transforms.redact import SECRET_PARAMS
 from transforms.timing import Timed
 
 #: Query parameters that only say how a reader arrived (campaign, click and referral ids).
@@ -88,7 +89,7 @@ class DedupParams:
 
 
 def normalise_url(url: str) -> str:
-    """Lower-case scheme and host, no credentials, default port, fragment or tracking parameters,
+    """Lower-case scheme and host, no credentials, default port, fragment, tracking or secret parameters,
     query sorted, percent-encoding made canonical (w3lib, as Scrapy uses it)."""
     from w3lib.url import canonicalize_url
 
@@ -103,7 +104,7 @@ def normalise_url(url: str) -> str:
     query = [
         (k, v)
         for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
-        if not TRACKING_PARAMS.match(k)
+        if not TRACKING_PARAMS.match(k) and not SECRET_PARAMS.match(k)
     ]
     rebuilt = urllib.parse.urlunsplit(
         (scheme, netloc, parts.path or ("/" if netloc else ""), urllib.parse.urlencode(query), "")

@@ -21,6 +21,7 @@ from apache_beam.io.filesystems import FileSystems
 from schemas import TableSpec, all_tables
 from schemas import runs as runs_schema
 from transforms.errors import INPUT_STAGES
+from transforms.redact import redact_row
 from transforms.timing import Timed, timed
 
 LOG = logging.getLogger(__name__)
@@ -76,8 +77,9 @@ def shard_of(row: dict, table: TableSpec, shards: int) -> int:
 
 
 def stamp(row: dict, table: TableSpec, ctx: RunContext) -> dict:
-    """Add the run's id (and the run's date where the table is partitioned by it)."""
-    stamped = {**row, "run_id": ctx.run_id}
+    """Add the run's id (and the run's date where the table is partitioned by it), with every URL
+    in the row stripped of credentials and tokens (:mod:`transforms.redact`)."""
+    stamped = redact_row({**row, "run_id": ctx.run_id})  # no credential or token reaches a table
     if table.partition_key == "run_date":
         stamped["run_date"] = ctx.run_date
     table.check_row(stamped)
