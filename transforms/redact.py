@@ -27,7 +27,7 @@ SECRET_PARAMS = re.compile(
 SECRET_OPTIONS = re.compile(r"secret|password|passwd|token|credential|private_key|access_key", re.IGNORECASE)
 REDACTED = "<redacted>"
 #: A URL inside free text (an error message, an --input spec).
-URL_IN_TEXT = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]+")
+URL_IN_TEXT = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^\s'\"<>]+")
 
 
 def redact_url(url: str) -> str:

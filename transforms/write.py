@@ -160,6 +160,43 @@ def _mkdirs(path: str) -> None:
         pass  # exists already; object stores have no folders to make
 
 
+class IncompatibleOutput(ValueError):
+    """The output folder holds files that rows of this newsbeam's schemas cannot join."""
+
+
+def check_output_schemas(output: str, tables: dict = None) -> None:
+    """Raise IncompatibleOutput, before anything is written, when a table in ``output`` holds
+    files this newsbeam's schema cannot be appended to (:func:`schemas.append_problem`).
+
+    Only the newest file of each table is read (by modification time): every run checked the
+    files before it, so the newest stands for all, and a large output costs one footer a table.
+    """
+    import pyarrow.parquet as pq
+
+    from schemas import append_problem
+
+    tables = tables or all_tables()
+    try:  # one listing for every table: on S3 an empty prefix costs Beam a round of retries
+        found = FileSystems.match([FileSystems.join(output, "*", "*", "*.parquet")])[0].metadata_list
+    except Exception:  # noqa: BLE001 - no such folder (a new output): nothing to be compatible with
+        return
+    newest: dict = {}
+    for meta in found:
+        name = meta.path[len(output) :].lstrip("/").split("/", 1)[0]
+        key = (getattr(meta, "last_updated_in_seconds", 0) or 0, meta.path)
+        if name in tables and (name not in newest or key > newest[name]):
+            newest[name] = key
+    for name, (_, path) in sorted(newest.items()):
+        with FileSystems.open(path) as handle:
+            existing = pq.read_schema(handle)
+        problem = append_problem(existing, tables[name])
+        if problem:
+            raise IncompatibleOutput(
+                f"{output}/{name} cannot take this run's rows: {problem} (seen in {path}). "
+                "Nothing was written; write to a new --output or migrate the table."
+            )
+
+
 def check_accounting(counts: dict) -> None:
     """Every input record must be in exactly one of articles, duplicates and errors."""
     inputs = counts.get("inputs", 0)
