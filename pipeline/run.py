@@ -218,8 +218,8 @@ def run(argv: Optional[list[str]] = None) -> RunOutcome:
         ),
         versions=package_versions(),
     )
+    p = beam.Pipeline(options=options)  # also hands the options to FileSystems (S3 endpoint, keys)
     check_output_schemas(ctx.output)  # before anything is written
-    p = beam.Pipeline(options=options)
     build(p, opts, ctx)
     result = p.run()
     result.wait_until_finish()
