@@ -240,6 +240,11 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+def cut_short(body: str, paragraph_words: int) -> bool:
+    """``body`` holds less than half of the words of the page's paragraphs."""
+    return word_count(body) < 0.5 * paragraph_words
+
+
 def stopped_early(shorter: str, longer: str, paragraph_words: int) -> bool:
     """``shorter`` (trafilatura's body) ended early and ``longer`` (newspaper4k's) is the story.
 
@@ -248,7 +253,7 @@ def stopped_early(shorter: str, longer: str, paragraph_words: int) -> bool:
     ``longer``: the same story, read further. On fundus it is true for 2 of 258 pages.
     """
     few = _WORD.findall(shorter.casefold())
-    if not few or len(few) >= 0.5 * paragraph_words:
+    if not few or not cut_short(shorter, paragraph_words):
         return False
     many = _WORD.findall(longer.casefold())
     if len(many) < 1.5 * len(few):

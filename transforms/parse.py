@@ -385,7 +385,7 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None, rea
     if other["text"].strip():
         text = without_headline(other["text"], *(value for _, value in titles))
         text_source = "trafilatura"
-        if paper is not None and fields.word_count(text) < 0.5 * evidence.paragraph_words:  # cut short?
+        if paper is not None and fields.cut_short(text, evidence.paragraph_words):
             try:
                 further = without_headline(paper.text(), *(value for _, value in titles))
             except InputError:

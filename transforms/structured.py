@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
-WORD = re.compile(r"\w+")
+from transforms.fields import word_count
 
 #: schema.org types that describe the story itself (not the site, breadcrumb or video).
 ARTICLE_TYPES = {
@@ -202,5 +202,5 @@ def page_evidence(tree) -> Evidence:
     headings = tree.xpath("//article//h1") or tree.xpath("//main//h1") or tree.xpath("//h1")
     if headings:
         evidence.h1 = " ".join(headings[0].text_content().split()) or None
-    evidence.paragraph_words = sum(len(WORD.findall(p.text_content())) for p in tree.iter("p"))
+    evidence.paragraph_words = sum(word_count(p.text_content()) for p in tree.iter("p"))
     return evidence

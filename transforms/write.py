@@ -187,8 +187,13 @@ def check_output_schemas(output: str, tables: dict = None) -> None:
         if name in tables and (name not in newest or key > newest[name]):
             newest[name] = key
     for name, (_, path) in sorted(newest.items()):
-        with FileSystems.open(path) as handle:
-            existing = pq.read_schema(handle)
+        try:
+            with FileSystems.open(path) as handle:
+                existing = pq.read_schema(handle)
+        except Exception as exc:  # noqa: BLE001 - a truncated or foreign file: say which, write nothing
+            raise IncompatibleOutput(
+                f"{output}/{name}: cannot read the schema of {path} ({exc}). Nothing was written."
+            ) from exc
         problem = append_problem(existing, tables[name])
         if problem:
             raise IncompatibleOutput(

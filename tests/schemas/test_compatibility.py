@@ -74,3 +74,13 @@ def test_a_run_into_an_incompatible_output_writes_nothing_and_says_why(tmp_path,
     message = capsys.readouterr().err
     assert f"{out}/articles cannot take this run's rows" in message and "Nothing was written" in message
     assert sorted(p.relative_to(out) for p in out.rglob("*")) == before  # not even staging
+
+
+def test_an_unreadable_file_in_the_output_stops_the_run_before_writing(tmp_path):
+    from transforms.write import IncompatibleOutput, check_output_schemas
+
+    folder = tmp_path / "out" / "articles" / "published_date=2026-11-20"
+    folder.mkdir(parents=True)
+    (folder / "part-old-00000.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(IncompatibleOutput, match="cannot read the schema of .*part-old-00000.parquet"):
+        check_output_schemas(str(tmp_path / "out"))
