@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: venv run test eval eval-dedup bench bench-scale bench-dedup lint clean
+.PHONY: venv run test eval eval-dedup bench bench-scale bench-dedup stress lint clean
 
 $(STAMP): setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ bench-scale: venv
 ## bench-dedup: dedup at scale, 100 to 100,000 synthetic articles (several minutes)
 bench-dedup: venv
 	$(BIN)/python benchmarks/bench_dedup.py
+
+## stress: 10,000 hostile inputs through one 2-worker run, and 20 runs killed with SIGKILL and rerun (about 30 minutes)
+stress: venv
+	$(BIN)/python benchmarks/stress.py
 
 ## lint: ruff's checks and its formatter, in check mode
 lint: venv

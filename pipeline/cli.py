@@ -266,6 +266,13 @@ def command_run(args, beam_argv: list[str]) -> int:
         beam_argv = beam_argv + ["--default_sdk_harness_log_level=ERROR"]
     started = time.monotonic()
     outcome = run(_newsbeam_argv(args, output) + beam_argv)
+    for earlier in outcome.recovered:
+        print(
+            f"newsbeam: finished publishing run {earlier}, which had stopped after committing",
+            file=sys.stderr,
+        )
+    if outcome.already_committed:
+        print(f"newsbeam run {outcome.run_id} had already committed into {output}; nothing was written again")
     print_summary(outcome.runs_row, output, time.monotonic() - started, outcome.stage_seconds)
     if "://" not in output and outcome.runs_row["errors"] + outcome.runs_row["extract_errors"]:
         _, kinds = _query(output, ERRORS_BY_KIND, [outcome.run_id])

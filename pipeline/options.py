@@ -11,6 +11,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from transforms.dedup import DedupParams
 from transforms.extract import DEFAULT_MODEL, NlpConfig
 from transforms.fetch import USER_AGENT
+from transforms.parse import DEFAULT_TIME_BUDGET
 
 
 class NewsbeamOptions(PipelineOptions):
@@ -185,6 +186,14 @@ class NewsbeamOptions(PipelineOptions):
             default=NlpConfig.max_chars,
             metavar="N",
             help=f"Characters of an article sent to spaCy at most. Default: {NlpConfig.max_chars}",
+        )
+        parser.add_argument(
+            "--parse_time_budget",
+            type=float,
+            default=DEFAULT_TIME_BUDGET,
+            metavar="SECONDS",
+            help="Parsing time per page after which it is stopped and is a time_budget error. "
+            f"Default: {DEFAULT_TIME_BUDGET:g}",
         )
         parser.add_argument(
             "--nlp_time_budget",

@@ -17,18 +17,24 @@ def table_files(output: str, table: TableSpec) -> str:
 
 def connect(output: str):
     """A DuckDB connection with one view per table; a table with no files yet is an empty view
-    with the right columns, so queries work on a fresh or partial output folder."""
+    with the right columns, so queries work on a fresh or partial output folder.
+
+    Every view holds the rows of committed runs only (those with a ``runs`` row, which a run
+    writes last): a run killed halfway through publishing its files is invisible here until
+    the next run finishes its commit."""
     import duckdb
     import pyarrow as pa
 
     con = duckdb.connect()
-    for table in all_tables().values():
+    tables = sorted(all_tables().values(), key=lambda t: t.name != "runs")  # runs first
+    for table in tables:
         pattern = table_files(output, table)
         if glob.glob(pattern, recursive=True):
+            committed = "" if table.name == "runs" else " WHERE run_id IN (SELECT run_id FROM runs)"
             con.execute(
                 f"CREATE VIEW {table.name} AS SELECT * FROM read_parquet("
                 f"'{_sql_string(pattern)}', hive_partitioning = true, union_by_name = true, "
-                f"hive_types = {{'{table.partition_key}': {PARTITION_TYPES[table.partition_key]}}})"
+                f"hive_types = {{'{table.partition_key}': {PARTITION_TYPES[table.partition_key]}}}){committed}"
             )
         else:
             empty = table.schema.append(pa.field(table.partition_key, pa.date32())).empty_table()

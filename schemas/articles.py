@@ -6,7 +6,7 @@ from schemas import TableSpec, field
 
 TABLE = TableSpec(
     name="articles",
-    version=4,
+    version=5,
     description="One row per story kept after deduplication.",
     fields=(
         field(
@@ -31,15 +31,14 @@ TABLE = TableSpec(
         field(
             "cluster_id",
             pa.string(),
-            "The story this article stands for: its own article_id (duplicates.duplicate_of points here).",
-            nullable=False,
+            "The story this article stands for: its own article_id (duplicates.duplicate_of points here). "
+            "Set on every row since articles v3; null only in rows older versions wrote.",
         ),
         field(
             "copies",
             pa.int32(),
             "Copies of the story this run saw, this one included (1 = no duplicate); copies found by "
-            "later runs are rows in duplicates.",
-            nullable=False,
+            "later runs are rows in duplicates. Set since articles v3; null in older rows.",
         ),
         field("title", pa.string(), "Headline."),
         field(

@@ -6,7 +6,7 @@ from schemas import TableSpec, field
 
 TABLE = TableSpec(
     name="entities",
-    version=2,
+    version=3,
     description="One row per named-entity mention in an article's body text.",
     fields=(
         field(
@@ -23,20 +23,20 @@ TABLE = TableSpec(
         field(
             "entity",
             pa.string(),
-            "The entity's one name within the article: 'Putin' is 'Vladimir Putin', 'U.S.' is 'United States'.",
-            nullable=False,
+            "The entity's one name within the article: 'Putin' is 'Vladimir Putin', 'U.S.' is 'United States'. "
+            "Set since entities v2; null in older rows.",
         ),
         field(
             "entity_mentions",
             pa.int32(),
-            "Mentions of this entity (same entity and kind) in the article: a salience signal.",
-            nullable=False,
+            "Mentions of this entity (same entity and kind) in the article: a salience signal. "
+            "Set since entities v2; null in older rows.",
         ),
         field(
             "entity_first_char",
             pa.int32(),
-            "Offset of the entity's first mention in articles.text: earlier is more salient.",
-            nullable=False,
+            "Offset of the entity's first mention in articles.text: earlier is more salient. "
+            "Set since entities v2; null in older rows.",
         ),
         field("start_char", pa.int32(), "Offset of the first character in articles.text.", nullable=False),
         field("end_char", pa.int32(), "Offset one past the last character in articles.text.", nullable=False),

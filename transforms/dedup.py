@@ -93,13 +93,18 @@ def normalise_url(url: str) -> str:
     query sorted, percent-encoding made canonical (w3lib, as Scrapy uses it)."""
     from w3lib.url import canonicalize_url
 
-    parts = urllib.parse.urlsplit(url.strip())
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+    except ValueError:  # "http://[not-an-address]/": nothing to normalise, and it is still an id
+        return url.strip()
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
     try:
         port = parts.port
     except ValueError:
         port = None
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        host = f"[{host}]"
     netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     query = [
         (k, v)
@@ -109,11 +114,17 @@ def normalise_url(url: str) -> str:
     rebuilt = urllib.parse.urlunsplit(
         (scheme, netloc, parts.path or ("/" if netloc else ""), urllib.parse.urlencode(query), "")
     )
-    return canonicalize_url(rebuilt, keep_fragments=False)
+    try:
+        return canonicalize_url(rebuilt, keep_fragments=False)
+    except ValueError:  # a URL w3lib cannot take apart (a host IDNA refuses): ours is the best we have
+        return rebuilt
 
 
 def site_of(url: str) -> Optional[str]:
-    host = urllib.parse.urlsplit(url).hostname
+    try:
+        host = urllib.parse.urlsplit(url).hostname
+    except ValueError:  # "http://[not-an-address]/"
+        return None
     if not host:
         return None
     return host[4:] if host.startswith("www.") else host
@@ -121,12 +132,16 @@ def site_of(url: str) -> Optional[str]:
 
 def choose_canonical(url: str, page_canonical: Optional[str]) -> str:
     """The URL a story is known by: the page's rel=canonical when it is an http(s) URL on the
-    same site (or the story came from a local file), else the URL it arrived with; normalised."""
+    same site (or the story came from a local file), else the URL it arrived with; normalised.
+    Never raises: a URL Python cannot even split is its own id."""
     if page_canonical:
-        absolute = urllib.parse.urljoin(url, page_canonical.strip())
-        if urllib.parse.urlsplit(absolute).scheme in ("http", "https"):
-            arrived_scheme = urllib.parse.urlsplit(url).scheme
-            if arrived_scheme not in ("http", "https") or site_of(absolute) == site_of(url):
+        try:
+            absolute = urllib.parse.urljoin(url, page_canonical.strip())
+            schemes = urllib.parse.urlsplit(absolute).scheme, urllib.parse.urlsplit(url).scheme
+        except ValueError:  # the page's canonical is not a URL: the one the story came with is
+            schemes = None, None
+        if schemes[0] in ("http", "https"):
+            if schemes[1] not in ("http", "https") or site_of(absolute) == site_of(url):
                 return normalise_url(absolute)
     return normalise_url(url)
 
@@ -195,9 +210,16 @@ def hash_of_lines(body: str) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
 
 
+#: Words of a body that its shingles are made from: a news story is shorter (fundus's longest
+#: body has about 5,000 words), and a 10 MB page of text would otherwise cost a MinHash of
+#: millions of shingles, gigabytes in datasketch's batch update.
+MAX_SHINGLE_WORDS = 20_000
+
+
 def shingles(text: str, k: int) -> set[str]:
-    """Word k-grams of the normalised text (one shingle of all words when there are fewer)."""
-    words = WORD.findall(normalise_text(text))
+    """Word k-grams of the normalised text's first MAX_SHINGLE_WORDS words (one shingle of all
+    words when there are fewer than k)."""
+    words = WORD.findall(normalise_text(text))[:MAX_SHINGLE_WORDS]
     if len(words) <= k:
         return {" ".join(words)}
     return {" ".join(words[i : i + k]) for i in range(len(words) - k + 1)}

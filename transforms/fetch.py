@@ -7,6 +7,7 @@ FileSystems so the same code runs on a laptop and on a cloud worker.
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import datetime as dt
 import time
 import traceback
@@ -91,9 +92,15 @@ def read_file(location: str, max_bytes: int) -> FetchedBody:
             data = handle.read(max_bytes + 1)
     except FileNotFoundError as exc:
         raise InputError("not_found", f"no such file: {path}") from exc
+    except (zlib.error, EOFError, gzip.BadGzipFile) as exc:  # a .gz that is not, or is cut short
+        raise InputError("bad_gzip", f"cannot decompress {path}: {exc}") from exc
     except Exception as exc:  # Beam wraps every filesystem failure in its own IOError types
         if "not found" in str(exc).lower() or "no such file" in str(exc).lower():
             raise InputError("not_found", f"no such file: {path}") from exc
+        if "unable to get filesystem" in str(exc).lower():  # gopher://, ftp://: no such filesystem
+            raise InputError(
+                "invalid_url", f"cannot read {path}: not a path, nor an http(s), gs:// or s3:// URL"
+            ) from exc
         raise InputError("io_error", f"cannot read {path}: {exc}") from exc
     if len(data) > max_bytes:
         raise InputError("too_large", f"{path} is larger than {max_bytes} bytes")
@@ -113,6 +120,8 @@ def blocked_address(address: str) -> Optional[str]:
     ):  # fmt: skip
         if getattr(ip, test):
             return f"{ip}, {what} address"
+    if not ip.is_global:  # the rest IANA does not route publicly: 100.64.0.0/10 (carrier NAT), ...
+        return f"{ip}, a non-public address"
     return None
 
 
@@ -125,6 +134,10 @@ def check_address(url: str) -> None:
     host = urllib.parse.urlsplit(url).hostname
     if not host:
         raise InputError("invalid_url", f"{url} has no host")
+    try:
+        host.encode("idna")
+    except UnicodeError as exc:  # a bidi override or an empty label: no such host can exist
+        raise InputError("invalid_url", f"{url!r} has a host name IDNA refuses: {exc}") from exc
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:

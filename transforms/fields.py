@@ -128,18 +128,44 @@ def parse_when(value) -> Optional[dt.datetime]:
     return parsed
 
 
+#: No story we read was published before this: a date earlier than that ("0001-01-01", a
+#: template's zero date) is a placeholder, not a publication date.
+EARLIEST_PUBLISHED = dt.datetime(1700, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def plausible_published(when: dt.datetime, not_after: dt.datetime) -> bool:
+    """A publication date is not before EARLIEST_PUBLISHED nor in the future of ``not_after``
+    (capture or fetch time), with a day's grace for zones."""
+    limit = not_after + dt.timedelta(days=1) if not_after.year < dt.MAXYEAR else not_after
+    return EARLIEST_PUBLISHED <= as_utc(when) <= as_utc(limit)
+
+
 def choose_published(
     candidates: list[tuple[str, object]], not_after: dt.datetime
 ) -> tuple[Optional[dt.datetime], Optional[str]]:
-    """The first candidate that parses and is not in the future of ``not_after`` (capture or
-    fetch time, with a day's grace for zones); candidates are publication dates only, never
-    modification dates."""
-    limit = not_after + dt.timedelta(days=1)
+    """The first candidate that parses and is :func:`plausible_published`; candidates are
+    publication dates only, never modification dates."""
     for source, value in candidates:
         when = parse_when(value)
-        if when is not None and as_utc(when) <= limit:
+        if when is not None and plausible_published(when, not_after):
             return when, source
     return None, None
+
+
+#: Characters that change how text is shown or matched but are not part of it: C0 controls
+#: (NUL first) but tab and newlines, DEL, bidi embeddings, overrides and isolates (which can make
+#: a title read backwards), zero-width space, word joiner, byte-order mark and soft hyphen.
+#: Zero-width (non-)joiners and the LRM/RLM marks stay: Persian, Indic scripts and mixed
+#: right-to-left text need them.
+_INVISIBLE = dict.fromkeys(
+    [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0x00AD, 0x200B, 0x2060, 0xFEFF]
+    + [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)
+
+
+def visible(text: str) -> str:
+    """``text`` without the invisible characters in ``_INVISIBLE``."""
+    return text.translate(_INVISIBLE)
 
 
 def as_utc(when: dt.datetime) -> dt.datetime:

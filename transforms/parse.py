@@ -17,7 +17,7 @@ import apache_beam as beam
 
 from transforms.errors import InputError, apply_with_errors, failed
 from transforms.read import InputRecord
-from transforms.timing import timed
+from transforms.timing import TimeBudgetExceeded, deadline, timed
 
 # Whole lines that are page furniture, not story: comment widgets, newsletter and share blocks.
 # Kept short and anchored so a sentence of the story that merely mentions "subscribe" stays.
@@ -44,6 +44,11 @@ BOILERPLATE_LINES = re.compile(
 )
 
 MAX_TITLE_LINE = 160
+#: A page with more tags than this is refused (``too_complex``) before it is parsed: fundus's
+#: busiest page has 8,093, and parsers slow down and bloat on a flood of ``<br>`` or links.
+MAX_TAGS = 100_000
+#: Seconds one record may spend in parsing (``--parse_time_budget``); fundus's median is 0.12.
+DEFAULT_TIME_BUDGET = 30.0
 #: Less body than this is page furniture (a menu word, a cookie notice), not a story. Counted in
 #: characters, not words: a Japanese brief of 75 characters is two "words".
 MIN_BODY_CHARS = 40
@@ -53,9 +58,18 @@ def quiet_parser_warnings() -> None:
     """Silence warnings newspaper4k's date parsing prints for every page with a zone name dateutil
     does not know ("CEST"); they say nothing a user can act on. Process-wide and idempotent, so a
     DoFn calls it in setup (``catch_warnings`` per call is not thread-safe)."""
+    import logging
+
     from dateutil.parser import UnknownTimezoneWarning
 
     warnings.filterwarnings("ignore", category=UnknownTimezoneWarning)
+    # trafilatura, htmldate and newspaper4k log for every page they find empty or not HTML; the
+    # page then ends as an errors row (no_text) that says so, so the log line only adds noise.
+    # trafilatura sets htmldate's level when imported, so it is imported first.
+    import trafilatura.metadata  # noqa: F401
+
+    for name in ("trafilatura", "htmldate", "newspaper"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def newspaper_config():
@@ -189,8 +203,14 @@ class NewspaperReading:
 
     @contextlib.contextmanager
     def _unsupported_language(self):
+        """Around every newspaper4k step: missing segmentation data is ``unsupported_language``;
+        a step that trips over malformed markup (its JSON-LD readers assume lists and objects
+        where a page may put null, a number or a string: newspaper4k issue #692) gives no answer,
+        and the other evidence still can."""
         try:
             yield
+        except (TypeError, AttributeError, KeyError, ValueError, IndexError, OverflowError):
+            beam.metrics.Metrics.counter("newsbeam", "newspaper4k_step_failed").inc()
         except (ImportError, LookupError) as exc:
             language = self._article.meta_lang or "this page's language"
             first_line = next(
@@ -225,6 +245,7 @@ class NewspaperReading:
 
     def authors(self) -> list[str]:
         if self._authors is None:
+            found: list = []
             with self._unsupported_language():
                 found = self._article.extractor.get_authors(self._doc)
             self._authors = [a.strip() for a in found[: self._article.config.max_authors] if a and a.strip()]
@@ -334,6 +355,11 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None, rea
     from transforms import fields
     from transforms.structured import Evidence, page_evidence
 
+    tags = html.count("<")
+    if tags > MAX_TAGS:
+        raise InputError(
+            "too_complex", f"the page has about {tags:,} tags, over the {MAX_TAGS:,} a page may have"
+        )
     try:
         evidence = page_evidence(lxml.html.fromstring(html))
     except (ValueError, lxml.etree.ParserError):
@@ -486,14 +512,14 @@ def article_from_record(
     The page's own values win; the feed's or dump's hints fill what the page lacks. The ids
     (``article_id``, ``canonical_url``) are set by Deduplicate, which owns URL canonicalisation.
     """
-    from transforms.fields import as_utc, utc_offset
+    from transforms.fields import as_utc, plausible_published, utc_offset, visible
 
     now = now or dt.datetime.now(dt.timezone.utc)
     if record.html is not None:
-        # A page cannot be published after it was captured: the WARC date or fetch time bounds it.
-        parsed = parse_html(
-            record.html, record.url, not_after=record.captured_at or now, read_all=explain is not None
-        )
+        # A page cannot be published after it was captured: the WARC date or fetch time bounds
+        # it (and a capture date in the future, a lying WARC header, is now).
+        not_after = min(record.captured_at, now) if record.captured_at else now
+        parsed = parse_html(record.html, record.url, not_after=not_after, read_all=explain is not None)
     elif record.text is not None:
         parsed = parse_text(record.text, find_headline=record.title is None)
     elif record.feed_html is not None:  # the page could not be fetched, but the feed carried it
@@ -502,6 +528,9 @@ def article_from_record(
     else:
         raise InputError("no_body", "the record holds neither HTML nor text")
     sources = dict(parsed["sources"])
+    parsed["text"] = visible(parsed["text"])
+    parsed["title"] = visible(parsed["title"]) if parsed["title"] else parsed["title"]
+    parsed["authors"] = [name for name in (visible(a).strip() for a in parsed["authors"]) if name]
     if explain is not None:  # newsbeam parse --explain: every candidate each field was chosen from
         explain.update(parsed.get("candidates", {}))
     title, authors, published = parsed["title"], parsed["authors"], parsed["published_at"]
@@ -514,11 +543,17 @@ def article_from_record(
     if len(text) < MIN_BODY_CHARS:
         raise InputError("no_text", "no article text found on the page")
     if not title and record.title:
-        title, sources["title"] = record.title, hint
+        title, sources["title"] = visible(record.title).strip() or None, hint
     if not authors and record.authors:
-        authors, sources["authors"] = list(record.authors), hint
+        authors, sources["authors"] = (
+            [name for name in (visible(a).strip() for a in record.authors) if name],
+            hint,
+        )
     if published is None and record.published_at is not None:
-        published, sources["published_at"] = record.published_at, hint
+        if plausible_published(
+            record.published_at, min(record.captured_at, now) if record.captured_at else now
+        ):
+            published, sources["published_at"] = record.published_at, hint
     published_at = as_utc(published) if published else None
     return {
         "article_id": None,
@@ -547,17 +582,26 @@ def article_from_record(
 
 
 class ParseArticleFn(beam.DoFn):
-    """A record with its page → an article row, or an errors row saying why not."""
+    """A record with its page → an article row, or an errors row saying why not. A record that
+    takes more than ``time_budget`` seconds is stopped and is a ``time_budget`` error."""
+
+    def __init__(self, time_budget: float = DEFAULT_TIME_BUDGET):
+        super().__init__()
+        self._time_budget = time_budget
 
     def setup(self):
         quiet_parser_warnings()
 
     def process(self, record: InputRecord):
         try:
-            with timed("parse"):
+            with timed("parse"), deadline(self._time_budget):
                 article = article_from_record(record)
         except InputError as exc:
             yield failed("parse", exc, record.input_ref, url=record.url)
+            return
+        except TimeBudgetExceeded:
+            message = f"parsing took over {self._time_budget:g} s and was stopped"
+            yield failed("parse", InputError("time_budget", message), record.input_ref, url=record.url)
             return
         beam.metrics.Metrics.counter("newsbeam", "articles_parsed").inc()
         yield article
@@ -566,11 +610,17 @@ class ParseArticleFn(beam.DoFn):
 class ParseArticles(beam.PTransform):
     """Records → article rows (ids not yet set), plus an errors PCollection."""
 
-    def __init__(self, error_threshold: float = 1.0):
+    def __init__(self, error_threshold: float = 1.0, time_budget: float = DEFAULT_TIME_BUDGET):
         super().__init__()
         self._threshold = error_threshold
+        self._time_budget = time_budget
 
     def expand(self, records):
         return apply_with_errors(
-            records, "Parse", ParseArticleFn(), "parse", lambda r: (r.input_ref, r.url, None), self._threshold
+            records,
+            "Parse",
+            ParseArticleFn(self._time_budget),
+            "parse",
+            lambda r: (r.input_ref, r.url, None),
+            self._threshold,
         )

@@ -41,6 +41,8 @@ def records_from_jsonl(lines: Iterable[bytes], location: str) -> Iterator[Union[
         authors = obj.get("authors") or ()
         if isinstance(authors, str):
             authors = (authors,)
+        elif not isinstance(authors, list):  # a number, an object: not a list of names
+            authors = ()
         yield InputRecord(
             input_ref=ref,
             input_kind="jsonl",

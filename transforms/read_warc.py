@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Iterator, Union
 
+import apache_beam as beam
+
 from transforms.errors import InputError, error_row
 from transforms.fetch import FetchedBody, page_html
 from transforms.read import InputRecord, parse_date, to_uri
@@ -16,9 +18,15 @@ def records_from_warc(stream, location: str, max_bytes: int) -> Iterator[Union[I
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
+    class QuietArchiveIterator(ArchiveIterator):
+        # warcio writes a warning straight to stderr for every record whose Content-Length was
+        # wrong (it then finds the next record by its blank line); counted instead, below.
+        INC_RECORD = ""
+
     index = -1
+    records = QuietArchiveIterator(stream)
     try:
-        for record in ArchiveIterator(stream):
+        for record in records:
             if record.rec_type != "response":
                 continue
             index += 1
@@ -46,6 +54,8 @@ def records_from_warc(stream, location: str, max_bytes: int) -> Iterator[Union[I
                 yield error_row("read", exc.kind, exc.message, ref, url=url)
                 continue
             yield InputRecord(input_ref=ref, input_kind="warc", url=url, html=html, captured_at=captured)
+        if records.err_count:
+            beam.metrics.Metrics.counter("newsbeam", "warc_length_mismatch").inc(records.err_count)
     except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
         # The records before the damage were read; the rest of the file is one error.
         yield error_row(

@@ -65,16 +65,23 @@ def _types(node: dict) -> set:
     return {str(v).rsplit("/", 1)[-1].lower() for v in values}
 
 
-def _nodes(value) -> Iterator[dict]:
-    """Every JSON object in a JSON-LD document, nested ones and ``@graph`` members included."""
+#: JSON-LD deeper than this is not describing an article (real pages nest under ten levels).
+MAX_JSON_LD_DEPTH = 32
+
+
+def _nodes(value, depth: int = 0) -> Iterator[dict]:
+    """Every JSON object in a JSON-LD document, nested ones and ``@graph`` members included,
+    down to MAX_JSON_LD_DEPTH levels."""
+    if depth > MAX_JSON_LD_DEPTH:
+        return
     if isinstance(value, list):
         for item in value:
-            yield from _nodes(item)
+            yield from _nodes(item, depth + 1)
     elif isinstance(value, dict):
         yield value
         for key, item in value.items():
             if key != "@context" and isinstance(item, (dict, list)):
-                yield from _nodes(item)
+                yield from _nodes(item, depth + 1)
 
 
 def _load_json_ld(text: str):
@@ -83,10 +90,12 @@ def _load_json_ld(text: str):
     text = re.sub(r"(?:-->|//\s*\]\]>|\]\]>)\s*$", "", text).strip().rstrip(";")
     try:
         return json.loads(text)
+    except RecursionError:  # nested deeper than Python's decoder goes: not an article's data
+        return None
     except ValueError:
         try:
             return json.loads(text, strict=False)  # raw newlines inside strings are common
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
 
 

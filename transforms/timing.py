@@ -104,3 +104,59 @@ def Timed(stage: str, fn):  # noqa: N802 - reads as a wrapper type at the call s
         return result
 
     return timed_fn
+
+
+class TimeBudgetExceeded(BaseException):
+    """Raised inside a thread whose work outlived its :class:`deadline`. A ``BaseException``,
+    like ``KeyboardInterrupt``, so that a library's ``except Exception`` does not swallow it."""
+
+
+def _raise_in(thread_id: int, exc_type) -> None:
+    """Schedule ``exc_type`` in the thread (``None`` cancels one not yet raised). CPython raises
+    it at the thread's next bytecode, so a long call into C finishes first; the size caps in
+    front of parsing keep those short."""
+    import ctypes
+
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread_id), ctypes.py_object(exc_type) if exc_type else ctypes.c_void_p(0)
+    )
+
+
+class deadline:
+    """``with deadline(seconds): ...`` stops the block with :class:`TimeBudgetExceeded` once it
+    has run that long: a per-element time budget that needs no signal (Beam runs DoFns in
+    worker threads, where ``SIGALRM`` cannot reach) and no subprocess per element.
+
+    A timer thread raises the exception in the block's thread at most once; leaving the block
+    cancels the timer and, under the same lock, any exception scheduled but not yet raised, so
+    nothing is ever raised after the block.
+    """
+
+    __slots__ = ("_seconds", "_thread", "_lock", "_done", "_fired", "_timer")
+
+    def __init__(self, seconds: float):
+        self._seconds = seconds
+
+    def __enter__(self) -> "deadline":
+        import threading
+
+        self._thread = threading.get_ident()
+        self._lock = threading.Lock()
+        self._done = self._fired = False
+        self._timer = threading.Timer(self._seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+        return self
+
+    def _fire(self) -> None:
+        with self._lock:
+            if not self._done:
+                self._fired = True
+                _raise_in(self._thread, TimeBudgetExceeded)
+
+    def __exit__(self, *exc) -> None:
+        with self._lock:
+            self._done = True
+            if self._fired:
+                _raise_in(self._thread, None)
+        self._timer.cancel()

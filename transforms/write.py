@@ -26,6 +26,8 @@ from transforms.timing import Timed, timed
 
 LOG = logging.getLogger(__name__)
 STAGING = "_staging"
+#: In a run's staging folder: the moves that publish it; its presence is the commit.
+COMMIT_MANIFEST = "_COMMIT.json"
 ROWS_PER_CHUNK = 10_000
 
 
@@ -122,6 +124,7 @@ class WritePartitionFn(beam.DoFn):
         final = FileSystems.join(self._ctx.output, *relative)
         with timed("write"):
             count = write_parquet(staged, table, rows)
+        fault_point("write.staged")
         beam.metrics.Metrics.counter("newsbeam", f"{self._table_name}_rows_written").inc(count)
         yield WrittenFile(self._table_name, staged, final, count)
 
@@ -164,28 +167,50 @@ class IncompatibleOutput(ValueError):
     """The output folder holds files that rows of this newsbeam's schemas cannot join."""
 
 
-def check_output_schemas(output: str, tables: dict = None) -> None:
+def list_output(output: str) -> list:
+    """Every file under ``output`` (Beam ``FileMetadata``), from one listing: an object store
+    answers a prefix listing in one go, and an empty one costs Beam a round of retries, so a run
+    lists its output once and hands the list to whatever needs it."""
+    try:
+        return FileSystems.match([FileSystems.join(output, "**")])[0].metadata_list
+    except Exception:  # noqa: BLE001 - no such folder (a new output)
+        return []
+
+
+def published(output: str, files: list) -> dict[str, list]:
+    """The listed files readers see, by table: ``<table>/<key>=<value>/<name>.parquet``, never
+    under ``_staging``."""
+    tables: dict[str, list] = {}
+    for meta in files:
+        parts = meta.path[len(output) :].lstrip("/").split("/")
+        if (
+            len(parts) == 3
+            and parts[2].endswith(".parquet")
+            and not parts[0].startswith("_")
+            and "=" in parts[1]
+        ):
+            tables.setdefault(parts[0], []).append(meta)
+    return tables
+
+
+def check_output_schemas(output: str, files: list = None, tables: dict = None) -> None:
     """Raise IncompatibleOutput, before anything is written, when a table in ``output`` holds
     files this newsbeam's schema cannot be appended to (:func:`schemas.append_problem`).
 
     Only the newest file of each table is read (by modification time): every run checked the
     files before it, so the newest stands for all, and a large output costs one footer a table.
+    ``files`` is the output's listing (:func:`list_output`), made here when not given.
     """
     import pyarrow.parquet as pq
 
     from schemas import append_problem
 
     tables = tables or all_tables()
-    try:  # one listing for every table: on S3 an empty prefix costs Beam a round of retries
-        found = FileSystems.match([FileSystems.join(output, "*", "*", "*.parquet")])[0].metadata_list
-    except Exception:  # noqa: BLE001 - no such folder (a new output): nothing to be compatible with
-        return
+    files = list_output(output) if files is None else files
     newest: dict = {}
-    for meta in found:
-        name = meta.path[len(output) :].lstrip("/").split("/", 1)[0]
-        key = (getattr(meta, "last_updated_in_seconds", 0) or 0, meta.path)
-        if name in tables and (name not in newest or key > newest[name]):
-            newest[name] = key
+    for name, metas in published(output, files).items():
+        if name in tables:
+            newest[name] = max(((getattr(m, "last_updated_in_seconds", 0) or 0, m.path) for m in metas))
     for name, (_, path) in sorted(newest.items()):
         try:
             with FileSystems.open(path) as handle:
@@ -246,17 +271,98 @@ def runs_file(ctx: RunContext) -> str:
 
 def remove_staging(ctx: RunContext) -> None:
     """Remove this run's staging folder, and ``_staging`` itself when no other run is using it."""
+    remove_staged_run(ctx.output, ctx.run_id)
+
+
+def remove_staged_run(output: str, run_id: str) -> None:
+    """Delete a run's staging folder: its files one by one (an object store has no folders to
+    delete), then the folder where the filesystem has one."""
+    folder = staging_dir(output, run_id)
     try:
-        FileSystems.delete([staging_dir(ctx.output, ctx.run_id)])
-        root = FileSystems.join(ctx.output, STAGING)
+        leftovers = [m.path for m in FileSystems.match([FileSystems.join(folder, "**")])[0].metadata_list]
+        if leftovers:
+            FileSystems.delete(leftovers)
+        if FileSystems.exists(folder):
+            FileSystems.delete([folder])
+        root = FileSystems.join(output, STAGING)
         if FileSystems.exists(root) and not FileSystems.match([FileSystems.join(root, "*")])[0].metadata_list:
             FileSystems.delete([root])
     except IOError as exc:  # leftovers under _staging are invisible to readers; say so and go on
         LOG.warning("could not remove staging folder: %s", exc)
 
 
+def fault_point(name: str) -> None:
+    """Kill this process with SIGKILL here when ``NEWSBEAM_FAULT`` names this point: how the
+    crash tests stop a run at an exact step of its commit (``tests/pipeline/test_crash.py``).
+    Costs one environment lookup when unset."""
+    import os
+
+    if os.environ.get("NEWSBEAM_FAULT") == name:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def write_manifest(output: str, run_id: str, moves: list) -> None:
+    """The commit point: the list of (staged, final) moves, written whole or not at all (a
+    temporary name, then one rename; on an object store, one PUT). From here on the run is
+    committed, and :func:`recover_commits` finishes its moves if this process dies."""
+    import json
+
+    final = FileSystems.join(staging_dir(output, run_id), COMMIT_MANIFEST)
+    temporary = final + ".tmp"
+    with FileSystems.create(temporary) as handle:
+        handle.write(json.dumps({"run_id": run_id, "moves": moves}).encode("utf-8"))
+    FileSystems.rename([temporary], [final])
+
+
+def apply_moves(moves: list) -> int:
+    """Move every staged file still in staging to its final place, data first and the ``runs``
+    row (the last move) after them all; a move already done is skipped. Returns moves made."""
+    pending = [(staged, final) for staged, final in moves if FileSystems.exists(staged)]
+    data, last = pending, []
+    if pending and moves and pending[-1] == moves[-1]:
+        data, last = pending[:-1], pending[-1:]
+    for group in (data, last):
+        if not group:
+            continue
+        for folder in sorted({final.rsplit("/", 1)[0] for _, final in group}):
+            _mkdirs(folder)
+        # One batched rename: object stores move many files per request.
+        FileSystems.rename([staged for staged, _ in group], [final for _, final in group])
+        if group is data:
+            fault_point("commit.before_runs_row")
+    return len(pending)
+
+
+def recover_commits(output: str, files: list = None) -> list[str]:
+    """Finish the commits of runs that died after their commit point, so the output holds every
+    committed run whole; returns their run ids. Staging folders of runs that died before it are
+    left alone (they are invisible to readers and may belong to a run still going); a rerun
+    with the same ``--run_id`` clears its own. ``files`` is the output's listing."""
+    import json
+
+    files = list_output(output) if files is None else files
+    manifests = sorted(
+        m.path for m in files if m.path.endswith("/" + COMMIT_MANIFEST) and f"/{STAGING}/" in m.path
+    )
+    recovered = []
+    for path in manifests:
+        with FileSystems.open(path) as handle:
+            manifest = json.loads(handle.read().decode("utf-8"))
+        apply_moves([tuple(move) for move in manifest["moves"]])
+        remove_staged_run(output, manifest["run_id"])
+        recovered.append(manifest["run_id"])
+    return recovered
+
+
 class CommitRunFn(beam.DoFn):
-    """All staged files → published; then the runs row, written last, marks the run complete."""
+    """All staged files → published; then the runs row, written last, marks the run complete.
+
+    The commit has a point of no return, the manifest (:func:`write_manifest`): a run killed
+    before it has published nothing, and one killed after it is finished by the next run
+    (:func:`recover_commits`) exactly as it would have finished itself.
+    """
 
     def __init__(self, ctx: RunContext):
         self._ctx = ctx
@@ -269,19 +375,15 @@ class CommitRunFn(beam.DoFn):
     def _commit(self, files: list, counts: dict) -> dict:
         ctx = self._ctx
         check_accounting(counts)
-        pending = [f for f in files if not FileSystems.exists(f.final_path)]  # a retried commit moved some
-        for folder in sorted({f.final_path.rsplit("/", 1)[0] for f in pending}):
-            _mkdirs(folder)
-        if pending:  # one batched rename: object stores move many files per request
-            FileSystems.rename([f.staged_path for f in pending], [f.final_path for f in pending])
         row = runs_row(ctx, files, counts, dt.datetime.now(dt.timezone.utc))
-        staged = FileSystems.join(staging_dir(ctx.output, ctx.run_id), "runs.parquet")
-        write_parquet(staged, runs_schema.TABLE, [row])
-        final = runs_file(ctx)
-        _mkdirs(final.rsplit("/", 1)[0])
-        if FileSystems.exists(final):
-            FileSystems.delete([final])
-        FileSystems.rename([staged], [final])
+        staged_runs = FileSystems.join(staging_dir(ctx.output, ctx.run_id), "runs.parquet")
+        write_parquet(staged_runs, runs_schema.TABLE, [row])
+        moves = [(f.staged_path, f.final_path) for f in files] + [(staged_runs, runs_file(ctx))]
+        fault_point("commit.before_manifest")
+        write_manifest(ctx.output, ctx.run_id, moves)
+        fault_point("commit.after_manifest")
+        apply_moves(moves)
+        fault_point("commit.before_cleanup")
         remove_staging(ctx)
         return row
 

@@ -1,8 +1,10 @@
 """The newsbeam command: exit codes, messages, parse and query."""
 
 import csv
+import datetime as dt
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -224,6 +226,21 @@ def test_an_output_folder_that_cannot_be_made_is_a_usage_error(tmp_path, capsys)
     assert "cannot create output folder" in capsys.readouterr().err
 
 
+def commit_runs(output, *run_ids) -> None:
+    """A runs row for each run whose files a test wrote by hand: the query views show the rows
+    of committed runs only."""
+    from schemas import runs
+    from transforms.write import RunContext, runs_file, runs_row, write_parquet
+
+    for run_id in run_ids:
+        ctx = RunContext(
+            run_id=run_id, started_at=dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc), output=str(output)
+        )
+        path = runs_file(ctx)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        write_parquet(path, runs.TABLE, [runs_row(ctx, [], {}, ctx.started_at)])
+
+
 def test_articles_files_of_schema_v1_and_the_current_one_read_together(tmp_path, capsys):
     """Later versions added columns (provenance, cluster_id and copies, language_source, tone,
     nlp_model); a folder holding old and new files reads as one table."""
@@ -267,6 +284,7 @@ def test_articles_files_of_schema_v1_and_the_current_one_read_together(tmp_path,
         "copies": 3,
     }
     pq.write_table(TABLE.to_arrow([new]), folder / "part-new-00000.parquet")
+    commit_runs(tmp_path, "old", "new")
     sql = "SELECT run_id, title_source, published_offset, copies FROM articles ORDER BY run_id"
     assert main(["query", "--output", str(tmp_path), sql, "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == [

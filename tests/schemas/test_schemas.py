@@ -15,15 +15,15 @@ def schema(*fields):
 
 PINNED = {
     "articles": (
-        4,
+        5,
         "published_date",
         schema(
             ("article_id", pa.string(), False),
             ("url", pa.string(), False),
             ("canonical_url", pa.string(), False),
             ("source_domain", pa.string()),
-            ("cluster_id", pa.string(), False),
-            ("copies", pa.int32(), False),
+            ("cluster_id", pa.string()),
+            ("copies", pa.int32()),
             ("title", pa.string()),
             ("authors", pa.list_(pa.string()), False),
             ("published_at", pa.timestamp("us", tz="UTC")),
@@ -51,16 +51,16 @@ PINNED = {
         ),
     ),
     "entities": (
-        2,
+        3,
         "published_date",
         schema(
             ("article_id", pa.string(), False),
             ("mention_index", pa.int32(), False),
             ("text", pa.string(), False),
             ("label", pa.string(), False),
-            ("entity", pa.string(), False),
-            ("entity_mentions", pa.int32(), False),
-            ("entity_first_char", pa.int32(), False),
+            ("entity", pa.string()),
+            ("entity_mentions", pa.int32()),
+            ("entity_first_char", pa.int32()),
             ("start_char", pa.int32(), False),
             ("end_char", pa.int32(), False),
             ("sentence_index", pa.int32(), False),

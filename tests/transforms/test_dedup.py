@@ -305,3 +305,23 @@ def test_signatures_estimate_jaccard_and_are_the_same_every_time():
     assert sig_a == signature(a, 256)
     assert abs(estimate_jaccard(sig_a, sig_b) - exact) < 0.1
     assert estimate_jaccard(sig_a, signature(shingles(OTHER, 5), 256)) < 0.1
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("https://[::1]:8080/x", "https://[::1]:8080/x"),
+        ("http://[2001:db8::1]/a?b=1", "http://[2001:db8::1]/a?b=1"),
+        ("http://[not-an-address/x", "http://[not-an-address/x"),  # Python cannot split it: kept
+    ],
+)
+def test_urls_python_can_barely_read_still_get_an_id(url, expected):
+    assert normalise_url(url) == expected
+    assert choose_canonical("https://a.example/x", "http://[bad") == "https://a.example/x"
+
+
+def test_shingles_come_from_the_first_words_only():
+    from transforms.dedup import MAX_SHINGLE_WORDS, shingles
+
+    words = [f"w{i}" for i in range(MAX_SHINGLE_WORDS + 500)]
+    assert len(shingles(" ".join(words), 1)) == MAX_SHINGLE_WORDS

@@ -441,3 +441,32 @@ def test_gzip_content_encoding_is_decoded_and_capped_after_decoding(http_server)
     with pytest.raises(InputError) as err:
         fetch(f"{http_server.base}/bomb", LOOPBACK(5, 1_000_000))
     assert err.value.kind == "too_large"
+
+
+@pytest.mark.parametrize("address", ["100.64.0.1", "198.18.0.1", "192.0.2.1", "240.0.0.1", "::ffff:10.0.0.1"])
+def test_addresses_the_internet_does_not_route_are_refused(address):
+    from transforms.fetch import blocked_address
+
+    assert blocked_address(address)
+    assert blocked_address("93.184.215.14") is None
+
+
+def test_a_host_name_idna_refuses_is_an_invalid_url_without_a_lookup():
+    from transforms.fetch import check_address
+
+    with pytest.raises(InputError) as err:
+        check_address("https://\u202eevil.example/")
+    assert err.value.kind == "invalid_url"
+
+
+def test_unreadable_locations_have_their_own_kinds(tmp_path):
+    from transforms.fetch import read_file
+
+    broken = tmp_path / "page.html.gz"
+    broken.write_bytes(b"\x1f\x8b" + bytes(range(200)))
+    with pytest.raises(InputError) as err:
+        read_file(str(broken), 1000)
+    assert err.value.kind == "bad_gzip"
+    with pytest.raises(InputError) as err:
+        read_file("gopher://x.example/1", 1000)
+    assert err.value.kind == "invalid_url"

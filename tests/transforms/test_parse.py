@@ -395,3 +395,64 @@ def test_the_same_page_gives_the_same_body_however_often_it_is_read(fundus):
         bodies.add(NewspaperReading(html, url).text())
         [object() for _ in range(5000)]  # move the allocator on, as parsing other pages does
     assert len(bodies) == 1 and len(bodies.pop()) > 2000
+
+
+STORY_P = "<p>" + "The council met on Monday to vote on the budget for the coming year. " * 4 + "</p>"
+
+
+def _story_page(head: str = "", title: str = "Budget approved", body: str = STORY_P) -> str:
+    return f"<html><head><title>{title}</title>{head}</head><body><article><h1>{title}</h1>{body}</article></body></html>"
+
+
+def _story_record(html: str, **hints) -> InputRecord:
+    return InputRecord(input_ref="r", input_kind="html", url="https://a.example/story", html=html, **hints)
+
+
+def test_a_page_with_a_flood_of_tags_is_refused_before_parsing():
+    with pytest.raises(InputError) as err:
+        article_from_record(_story_record(_story_page(body="x<br>" * 100_001)))
+    assert err.value.kind == "too_complex"
+
+
+def test_a_page_that_outlives_its_time_budget_is_a_time_budget_error(monkeypatch):
+    import time
+
+    import transforms.parse as parse_module
+
+    def slow(record, now=None, explain=None):
+        while True:  # a parser stuck in Python code
+            time.sleep(0.01)
+
+    monkeypatch.setattr(parse_module, "article_from_record", slow)
+    started = time.monotonic()
+    rows = list(parse_module.ParseArticleFn(time_budget=0.3).process(_story_record(_story_page())))
+    assert time.monotonic() - started < 5
+    assert [(r.tag, r.value["kind"]) for r in rows] == [("errors", "time_budget")]
+
+
+def test_malformed_json_ld_that_trips_newspaper4k_still_parses():
+    """newspaper4k's date reader iterates ``@graph`` whatever it holds (its issue #692 is the
+    same kind of bug in its author reader); its step gives no answer and the page still parses."""
+    head = '<script type="application/ld+json">{"@type": "NewsArticle", "@graph": 7, "headline": 5}</script>'
+    article = article_from_record(_story_record(_story_page(head)))
+    assert article["title"] == "Budget approved" and "council met" in article["text"]
+
+
+def test_invisible_characters_are_taken_out_of_title_authors_and_body():
+    title = "Bud\u202eget\u200b approved\x00"
+    head = '<meta name="author" content="Jane\u2060 Doe\ufeff">'
+    article = article_from_record(
+        _story_record(_story_page(head, title=title, body=STORY_P.replace("council", "coun\x00cil\u00ad")))
+    )
+    assert article["title"] == "Budget approved"
+    assert article["authors"] == ["Jane Doe"]
+    assert (
+        "\x00" not in article["text"] and "\u00ad" not in article["text"] and "council met" in article["text"]
+    )
+
+
+def test_placeholder_and_future_dates_are_not_publication_dates():
+    head = '<meta property="article:published_time" content="0001-01-01T00:00:00Z">'
+    far = dt.datetime(9999, 12, 31, tzinfo=dt.timezone.utc)
+    article = article_from_record(_story_record(_story_page(head), published_at=far, captured_at=far))
+    assert article["published_at"] is None  # not year 1, and not the feed's year 9999 either

@@ -65,3 +65,13 @@ def test_broken_json_ld_is_skipped_and_news_types_come_first():
 def test_a_page_without_structured_data_has_empty_evidence():
     evidence = page_evidence(lxml.html.fromstring("<html><body><p>x</p></body></html>"))
     assert (evidence.title, evidence.authors, evidence.published, evidence.h1) == ([], [], [], None)
+
+
+def test_json_ld_nested_too_deep_is_passed_over():
+    deep = "[" * 50_000 + "]" * 50_000
+    shallow = '{"@type": "NewsArticle", "headline": "Found", "about": ' + "[" * 100 + "]" * 100 + "}"
+    page = (
+        f'<html><head><script type="application/ld+json">{deep}</script>'
+        f'<script type="application/ld+json">{shallow}</script></head><body></body></html>'
+    )
+    assert page_evidence(lxml.html.fromstring(page)).title == [("json-ld", "Found")]

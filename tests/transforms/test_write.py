@@ -86,7 +86,7 @@ def test_tables_are_partitioned_and_committed_with_a_runs_row(tmp_path):
     ]  # no empty files for empty tables, no staging left behind
     meta = pq.read_metadata(tmp_path / "articles/published_date=2015-11-17/part-run1-00000.parquet")
     assert meta.row_group(0).column(0).compression == "ZSTD"
-    assert meta.schema.to_arrow_schema().metadata[b"newsbeam.schema_version"] == b"4"
+    assert meta.schema.to_arrow_schema().metadata[b"newsbeam.schema_version"] == b"5"
     table = ds.dataset(tmp_path / "articles", partitioning="hive").to_table()
     assert sorted(table.column("title").to_pylist()) == ["T1", "T2", "T3", "T4"]
     assert set(table.column("run_id").to_pylist()) == {"run1"}
@@ -143,3 +143,52 @@ def test_stamp_adds_run_id_and_run_date_and_checks_columns():
     assert (row["run_id"], row["run_date"]) == ("r", dt.date(2026, 11, 25))
     with pytest.raises(SchemaMismatch):
         stamp({"nope": 1}, all_tables()["errors"], ctx)
+
+
+def test_a_commit_that_stopped_after_its_manifest_is_finished_by_recovery(tmp_path):
+    """The manifest is the commit point: moves not yet made are made, the runs row last."""
+    from transforms.write import apply_moves, recover_commits, staging_dir, write_manifest
+
+    staging = staging_dir(str(tmp_path), "r9")
+    moves = []
+    for relative in (
+        "articles/published_date=2026-01-01/part-r9-00000.parquet",
+        "runs/run_date=2026-01-01/x.parquet",
+    ):
+        staged = os.path.join(staging, relative)
+        os.makedirs(os.path.dirname(staged), exist_ok=True)
+        with open(staged, "w") as handle:
+            handle.write(relative)
+        moves.append((staged, os.path.join(str(tmp_path), relative)))
+    write_manifest(str(tmp_path), "r9", moves)
+    assert _files(tmp_path)[0].startswith("_staging/r9/")  # committed, nothing published yet
+
+    assert recover_commits(str(tmp_path)) == ["r9"]
+    assert _files(tmp_path) == [
+        "articles/published_date=2026-01-01/part-r9-00000.parquet",
+        "runs/run_date=2026-01-01/x.parquet",
+    ]
+    assert recover_commits(str(tmp_path)) == []  # nothing left to do
+    assert apply_moves(moves) == 0  # a move already made is not made again
+
+
+def test_staging_without_a_manifest_is_left_to_its_run(tmp_path):
+    from transforms.write import recover_commits
+
+    staged = tmp_path / "_staging" / "r1" / "articles" / "part.parquet"
+    staged.parent.mkdir(parents=True)
+    staged.write_text("x")
+    assert recover_commits(str(tmp_path)) == []
+    assert staged.exists()
+
+
+def test_query_views_show_committed_runs_only(tmp_path):
+    """A run whose files are in place but whose runs row is not (killed mid-commit) is invisible."""
+    from pipeline.query import connect
+
+    _run(tmp_path, [_article(1, 20)], [], {"inputs": 1, "articles": 1})
+    half = tmp_path / "articles" / "published_date=2015-11-20" / "part-run2-00000.parquet"
+    table = pq.read_table(next((tmp_path / "articles").rglob("*.parquet")))
+    pq.write_table(table.set_column(table.schema.get_field_index("run_id"), "run_id", [["run2"]]), half)
+    with connect(str(tmp_path)) as con:
+        assert con.execute("SELECT run_id FROM articles").fetchall() == [("run1",)]

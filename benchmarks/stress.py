@@ -1,0 +1,305 @@
+"""``make stress``: the reliability properties of README's Guarantees, tried at scale.
+
+1. **Hostile input**: the generated corpus of ``benchmarks/hostile.py`` at ten times the size
+   the test suite uses (10,000 files), through one ``newsbeam run`` with two worker processes.
+   The run must exit 0 and add up; every failure must have a kind from the documented
+   vocabulary (no ``unexpected_*``); no title, author or body may keep an invisible character;
+   the peak memory of every process is reported.
+2. **Kill and rerun**: the same small run, 20 times, each killed with SIGKILL, alternately at a
+   random moment and at a named step of the commit (``NEWSBEAM_FAULT``). After each kill, what a
+   reader sees must be nothing of the run or all of it, and every published file must read
+   whole; a rerun with the same command must then give exactly the tables of an uninterrupted
+   run.
+
+Prints a report and exits 1 when any property failed. A script, not a test: it takes about
+half an hour on the 2-core machine of README's figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.hostile import EXPECTED_KINDS, write_corpus  # noqa: E402
+from pipeline.query import connect  # noqa: E402
+from schemas import all_tables  # noqa: E402
+
+#: Columns that hold the clock of the run that wrote them, not what was read.
+CLOCK_COLUMNS = {"ingested_at", "captured_at", "started_at", "finished_at", "run_date", "options", "versions"}
+#: Named steps a run can be killed at (transforms.write.fault_point).
+FAULT_POINTS = (
+    "write.staged",
+    "commit.before_manifest",
+    "commit.after_manifest",
+    "commit.before_runs_row",
+    "commit.before_cleanup",
+)
+INVISIBLE = {"\x00", "\u202e", "\u202d", "\u2066", "\u200b", "\u2060", "\ufeff", "\u00ad"}
+
+
+def newsbeam_command(args: list[str]) -> list[str]:
+    return [sys.executable, "-m", "pipeline", "run", *args]
+
+
+def environment(fault: str | None = None) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "NEWSBEAM_FAULT"}
+    if fault:
+        env["NEWSBEAM_FAULT"] = fault
+    return env
+
+
+def visible(out: Path) -> dict[str, list]:
+    """Every table as a reader of ``newsbeam query`` sees it, without the run's clock."""
+    seen = {}
+    with connect(str(out)) as con:
+        for name in sorted(all_tables()):
+            columns = [c for (c,) in con.execute(f"SELECT column_name FROM (DESCRIBE {name})").fetchall()]
+            keep = [c for c in columns if c not in CLOCK_COLUMNS]
+            seen[name] = sorted(map(repr, con.execute(f"SELECT {', '.join(keep)} FROM {name}").fetchall()))
+    return seen
+
+
+def published_files(out: Path) -> set[str]:
+    """Parquet files where readers look (not under _staging); each must read whole (raises if not)."""
+    import pyarrow.parquet as pq
+
+    found = set()
+    for path in out.rglob("*.parquet"):
+        relative = path.relative_to(out)
+        if relative.parts[0].startswith("_"):
+            continue
+        pq.read_table(path)
+        found.add(str(relative))
+    return found
+
+
+class PeakRss:
+    """Samples /proc every half second for the peak RSS of a process and its descendants."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peaks, self._stop = pid, {}, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _family(self) -> list[int]:
+        children: dict[int, list[int]] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as handle:
+                        parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                children.setdefault(parent, []).append(int(entry))
+        family, todo = [], [self.pid]
+        while todo:
+            pid = todo.pop()
+            family.append(pid)
+            todo += children.get(pid, [])
+        return family
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for pid in self._family():
+                try:
+                    with open(f"/proc/{pid}/status") as handle:
+                        rss = next(int(line.split()[1]) for line in handle if line.startswith("VmRSS:"))
+                except (OSError, StopIteration):
+                    continue
+                self.peaks[pid] = max(self.peaks.get(pid, 0), rss // 1024)
+            time.sleep(0.5)
+
+    def stop(self) -> dict[int, int]:
+        self._stop.set()
+        self._thread.join()
+        return self.peaks
+
+
+def hostile(size: int, work: Path, failures: list[str]) -> dict:
+    corpus, out = work / "hostile", work / "hostile-out"
+    started = time.monotonic()
+    made = write_corpus(corpus, size)
+    generated = time.monotonic() - started
+    args = ["--input", str(corpus), "--output", str(out), "--run_id", "stress"]
+    args += ["--fetch_retries", "0", "--fetch_timeout", "2"]
+    args += ["--direct_running_mode=multi_processing", "--direct_num_workers=2"]
+    started = time.monotonic()
+    process = subprocess.Popen(newsbeam_command(args), cwd=ROOT, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    sampler = PeakRss(process.pid)
+    stdout, stderr = process.communicate()
+    peaks = sampler.stop()
+    wall = time.monotonic() - started
+    report = {"files": sum(made.values()), "generated_s": generated, "wall_s": wall, "peaks_mib": peaks}
+    if process.returncode != 0:
+        failures.append(f"hostile run exited {process.returncode}: {stderr.strip()[-500:]}")
+        return report
+    with connect(str(out)) as con:
+        row = dict(zip(["inputs", "articles", "duplicates", "errors"], con.execute("SELECT inputs, articles, duplicates, errors FROM runs").fetchone(), strict=True))  # fmt: skip
+        report["rows"] = {
+            name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in sorted(all_tables())
+        }
+        kinds = dict(
+            con.execute("SELECT kind, count(*) FROM errors GROUP BY kind ORDER BY 2 DESC").fetchall()
+        )
+        texts = con.execute("SELECT title, authors, text FROM articles").fetchall()
+    report["runs_row"], report["kinds"] = row, kinds
+    if row["inputs"] != row["articles"] + row["duplicates"] + row["errors"]:
+        failures.append(f"hostile run does not add up: {row}")
+    unknown = sorted(set(kinds) - EXPECTED_KINDS)
+    if unknown:
+        failures.append(f"hostile run has error kinds outside the vocabulary: {unknown}")
+    dirty = sum(
+        1 for title, authors, text in texts if INVISIBLE & set((title or "") + "".join(authors) + text)
+    )
+    if dirty:
+        failures.append(f"{dirty} articles keep an invisible character")
+    return report
+
+
+def kill_loop(loops: int, work: Path, failures: list[str], seed: int = 11) -> dict:
+    rng = random.Random(seed)
+    from tests.transforms.test_dedup import OTHER, SAME_TOPIC, STORY
+
+    dump = work / "kill" / "dump.jsonl"
+    dump.parent.mkdir(parents=True)
+    stories = [
+        {
+            "url": "https://a.example/bridge",
+            "title": "Bridge",
+            "text": STORY,
+            "published": "2026-11-20T08:00:00Z",
+        },
+        {
+            "url": "https://a.example/tram",
+            "title": "Tram",
+            "text": OTHER,
+            "published": "2026-11-21T09:00:00Z",
+        },
+        {"url": "https://b.example/tolls", "title": "Tolls", "text": SAME_TOPIC},
+        {"url": "https://c.example/wire/bridge", "title": "Bridge", "text": STORY},
+    ]
+    dump.write_text("".join(json.dumps(s) + "\n" for s in stories) + "{not json\n", encoding="utf-8")
+    args = ["--input", f"jsonl:{dump}", "--run_id", "nightly"]
+    reference = work / "kill" / "reference"
+    started = time.monotonic()
+    done = subprocess.run(newsbeam_command(args + ["--output", str(reference)]), cwd=ROOT, env=environment(), capture_output=True, text=True)  # fmt: skip
+    full = time.monotonic() - started
+    if done.returncode != 0:
+        failures.append(f"reference run failed: {done.stderr[-500:]}")
+        return {}
+    expected, expected_files = visible(reference), published_files(reference)
+    empty = {name: [] for name in expected}
+    killed = matched = 0
+    kinds: dict[str, int] = {}
+    for loop in range(loops):
+        out = work / "kill" / f"out-{loop:02d}"
+        if loop % 2 == 0:
+            fault, delay = None, rng.uniform(0.5, full)
+            how = f"at {delay:.1f} s"
+        else:
+            fault, delay = rng.choice(FAULT_POINTS), None
+            how = f"at {fault}"
+        process = subprocess.Popen(newsbeam_command(args + ["--output", str(out)]), cwd=ROOT, env=environment(fault), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        if delay is not None:
+            try:
+                process.wait(timeout=delay)
+            except subprocess.TimeoutExpired:
+                process.send_signal(signal.SIGKILL)
+        code = process.wait()
+        state = "finished" if code == 0 else "killed" if code == -signal.SIGKILL else f"exit {code}"
+        if state == "killed":
+            killed += 1
+        elif state != "finished":
+            failures.append(f"loop {loop}: the run ended with {state}")
+        kinds[state] = kinds.get(state, 0) + 1
+        try:
+            files = published_files(out) if out.exists() else set()
+            seen = visible(out) if out.exists() else empty
+        except Exception as exc:  # noqa: BLE001 - a broken file is exactly what must not happen
+            failures.append(f"loop {loop} (killed {how}): a reader failed: {exc}")
+            continue
+        if seen not in (empty, expected):
+            failures.append(f"loop {loop} (killed {how}): readers see part of a run")
+        if not files <= expected_files:
+            failures.append(f"loop {loop} (killed {how}): files that an uninterrupted run does not write")
+        rerun = subprocess.run(newsbeam_command(args + ["--output", str(out)]), cwd=ROOT, env=environment(), capture_output=True, text=True)  # fmt: skip
+        same = rerun.returncode == 0 and visible(out) == expected and published_files(out) == expected_files
+        if same:
+            matched += 1
+        else:
+            failures.append(
+                f"loop {loop} (killed {how}): the rerun did not match ({rerun.stderr.strip()[-300:]})"
+            )
+        print(
+            f"  loop {loop + 1:2d}/{loops}: {state} {how}; rerun {'matched' if same else 'FAILED'}",
+            flush=True,
+        )
+    return {"loops": loops, "killed": killed, "matched": matched, "states": kinds, "full_run_s": full}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--size", type=int, default=10_000, help="hostile inputs to generate (default 10,000)"
+    )
+    parser.add_argument("--loops", type=int, default=20, help="kill-and-rerun loops (default 20)")
+    parser.add_argument(
+        "--work", default=None, help="folder for corpora and outputs (default: a temporary one)"
+    )
+    args = parser.parse_args()
+    failures: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="newsbeam-stress-") as temporary:
+        work = Path(args.work or temporary)
+        work.mkdir(parents=True, exist_ok=True)
+        print(
+            f"newsbeam stress: {args.size:,} hostile inputs, {args.loops} kill-and-rerun loops, in {work}",
+            flush=True,
+        )
+        report = hostile(args.size, work, failures)
+        print()
+        print(f"Hostile input ({report['files']:,} files, generated in {report['generated_s']:.0f} s):")
+        print(f"  run took {report['wall_s']:.0f} s (multi_processing, 2 workers)")
+        if "runs_row" in report:
+            row = report["runs_row"]
+            print(f"  inputs tried {row['inputs']:,}: articles {row['articles']:,} + duplicates {row['duplicates']:,} + errors {row['errors']:,}")  # fmt: skip
+            print("  rows per table: " + ", ".join(f"{k} {v:,}" for k, v in report["rows"].items()))
+            print("  error kinds: " + ", ".join(f"{k} {v:,}" for k, v in report["kinds"].items()))
+        peaks = sorted(report["peaks_mib"].values(), reverse=True)
+        print(
+            f"  peak RSS per process, MiB: {', '.join(map(str, peaks[:4]))}; max {peaks[0] if peaks else 0:,}"
+        )
+        print()
+        print(f"Kill and rerun ({args.loops} loops):")
+        loops = kill_loop(args.loops, work, failures)
+        if loops:
+            print(f"  an uninterrupted run took {loops['full_run_s']:.1f} s")
+            print(f"  runs killed {loops['killed']} of {loops['loops']} (the rest finished before the kill came: {loops['states']})")  # fmt: skip
+            print(f"  reruns that matched the uninterrupted run: {loops['matched']} of {loops['loops']}")
+        print(
+            f"  max RSS of any child process: {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024:,} MiB"
+        )
+    print()
+    if failures:
+        print(f"{len(failures)} properties FAILED:")
+        for failure in failures:
+            print(f"  - {failure}")
+        return 1
+    print("No property failed.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Today's newsbeam against an output folder of every released schema version
+(``tests/schemas/fixtures/<commit>/``, written by ``make_fixtures.py`` from the schemas in git).
+
+Every released version must still be appendable, and every table's current version must have a
+fixture: bumping a schema version without adding one fails here.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.query import connect
+from pipeline.run import run
+from schemas import all_tables, append_problem
+from tests.schemas.make_fixtures import FIXTURES, RELEASES
+from tests.transforms.test_dedup import STORY
+from transforms.write import check_output_schemas
+
+
+def _versions(folder) -> dict[str, int]:
+    return {
+        path.parts[-3]: int(pq.read_schema(path).metadata[b"newsbeam.schema_version"])
+        for path in folder.glob("*/*/*.parquet")
+    }
+
+
+def test_every_release_has_a_fixture_and_the_current_versions_are_among_them():
+    assert sorted(p.name for p in FIXTURES.iterdir() if p.is_dir()) == sorted(RELEASES)
+    released = {(t, v) for commit in RELEASES for t, v in _versions(FIXTURES / commit).items()}
+    for name, spec in all_tables().items():
+        assert (name, spec.version) in released, (
+            f"{name} v{spec.version} has no fixture: run make_fixtures.py"
+        )
+    assert ("articles", 1) in released and ("runs", 1) in released
+
+
+@pytest.mark.parametrize("commit", sorted(RELEASES))
+def test_every_released_table_appends(commit):
+    folder = FIXTURES / commit
+    check_output_schemas(str(folder))  # raises IncompatibleOutput if not
+    for path in folder.glob("*/*/*.parquet"):
+        assert append_problem(pq.read_schema(path), all_tables()[path.parts[-3]]) is None, path
+
+
+@pytest.mark.parametrize("commit", [list(RELEASES)[0], list(RELEASES)[-1]])
+def test_a_run_into_the_oldest_and_newest_release_reads_back_both(commit, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(FIXTURES / commit, out)
+    dump = tmp_path / "one.jsonl"
+    dump.write_text(json.dumps({"url": "https://a.example/bridge", "title": "Bridge", "text": STORY}) + "\n")
+    outcome = run(["--input", f"jsonl:{dump}", "--output", str(out), "--run_id", "today"])
+    assert outcome.runs_row["articles"] == 1
+    with connect(str(out)) as con:
+        assert con.execute("SELECT run_id FROM runs ORDER BY run_id").fetchall() == [("fixture",), ("today",)]
+        assert con.execute("SELECT run_id, title FROM articles ORDER BY run_id").fetchall() == [
+            ("fixture", None),
+            ("today", "Bridge"),
+        ]
