@@ -27,6 +27,7 @@ RELEASES = {
     "3e0d053": "articles v3 (cluster_id, copies), duplicates v2, fingerprints v1",
     "e07c38e": "articles v4 (language, tone, nlp), entities v2, places, quotes, counts, keywords v1",
     "e47f22a": "runs v2 (window, options, versions)",
+    "2c14f8e": "articles v5, entities v3 (columns added after v1 made nullable)",
 }
 
 WRITER = r'''
