@@ -26,13 +26,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.bench_pipeline import measure  # noqa: E402
 from benchmarks.hostile import EXPECTED_KINDS, write_corpus  # noqa: E402
 from pipeline.query import connect  # noqa: E402
 from schemas import all_tables  # noqa: E402
@@ -86,48 +86,6 @@ def published_files(out: Path) -> set[str]:
     return found
 
 
-class PeakRss:
-    """Samples /proc every half second for the peak RSS of a process and its descendants."""
-
-    def __init__(self, pid: int):
-        self.pid, self.peaks, self._stop = pid, {}, threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _family(self) -> list[int]:
-        children: dict[int, list[int]] = {}
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    with open(f"/proc/{entry}/stat") as handle:
-                        parent = int(handle.read().rsplit(")", 1)[1].split()[1])
-                except (OSError, IndexError, ValueError):
-                    continue
-                children.setdefault(parent, []).append(int(entry))
-        family, todo = [], [self.pid]
-        while todo:
-            pid = todo.pop()
-            family.append(pid)
-            todo += children.get(pid, [])
-        return family
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            for pid in self._family():
-                try:
-                    with open(f"/proc/{pid}/status") as handle:
-                        rss = next(int(line.split()[1]) for line in handle if line.startswith("VmRSS:"))
-                except (OSError, StopIteration):
-                    continue
-                self.peaks[pid] = max(self.peaks.get(pid, 0), rss // 1024)
-            time.sleep(0.5)
-
-    def stop(self) -> dict[int, int]:
-        self._stop.set()
-        self._thread.join()
-        return self.peaks
-
-
 def hostile(size: int, work: Path, failures: list[str]) -> dict:
     corpus, out = work / "hostile", work / "hostile-out"
     started = time.monotonic()
@@ -136,16 +94,14 @@ def hostile(size: int, work: Path, failures: list[str]) -> dict:
     args = ["--input", str(corpus), "--output", str(out), "--run_id", "stress"]
     args += ["--fetch_retries", "0", "--fetch_timeout", "2"]
     args += ["--direct_running_mode=multi_processing", "--direct_num_workers=2"]
-    started = time.monotonic()
-    process = subprocess.Popen(newsbeam_command(args), cwd=ROOT, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    sampler = PeakRss(process.pid)
-    stdout, stderr = process.communicate()
-    peaks = sampler.stop()
-    wall = time.monotonic() - started
-    report = {"files": sum(made.values()), "generated_s": generated, "wall_s": wall, "peaks_mib": peaks}
-    if process.returncode != 0:
-        failures.append(f"hostile run exited {process.returncode}: {stderr.strip()[-500:]}")
+    report = {"files": sum(made.values()), "generated_s": generated, "peaks_mib": {}}
+    try:
+        measured = measure([newsbeam_command(args)])
+    except RuntimeError as exc:  # the run exited non-zero
+        failures.append(f"hostile run failed: {str(exc)[-500:]}")
         return report
+    report["wall_s"] = measured.seconds
+    report["peaks_mib"] = {f"{u.role} {pid}": u.peak_rss // 2**20 for pid, u in measured.usage.items()}
     with connect(str(out)) as con:
         row = dict(zip(["inputs", "articles", "duplicates", "errors"], con.execute("SELECT inputs, articles, duplicates, errors FROM runs").fetchone(), strict=True))  # fmt: skip
         report["rows"] = {
@@ -169,12 +125,11 @@ def hostile(size: int, work: Path, failures: list[str]) -> dict:
     return report
 
 
-def kill_loop(loops: int, work: Path, failures: list[str], seed: int = 11) -> dict:
-    rng = random.Random(seed)
+def small_run(folder: Path) -> list[str]:
+    """The arguments of a small run (four stories, one a copy, and a bad line: articles,
+    duplicates, errors and every extraction table get rows) with a fixed --run_id."""
     from tests.transforms.test_dedup import OTHER, SAME_TOPIC, STORY
 
-    dump = work / "kill" / "dump.jsonl"
-    dump.parent.mkdir(parents=True)
     stories = [
         {
             "url": "https://a.example/bridge",
@@ -189,10 +144,17 @@ def kill_loop(loops: int, work: Path, failures: list[str], seed: int = 11) -> di
             "published": "2026-11-21T09:00:00Z",
         },
         {"url": "https://b.example/tolls", "title": "Tolls", "text": SAME_TOPIC},
-        {"url": "https://c.example/wire/bridge", "title": "Bridge", "text": STORY},
+        {"url": "https://c.example/wire/bridge", "title": "Bridge", "text": STORY},  # a copy
     ]
+    folder.mkdir(parents=True, exist_ok=True)
+    dump = folder / "dump.jsonl"
     dump.write_text("".join(json.dumps(s) + "\n" for s in stories) + "{not json\n", encoding="utf-8")
-    args = ["--input", f"jsonl:{dump}", "--run_id", "nightly"]
+    return ["--input", f"jsonl:{dump}", "--run_id", "nightly"]
+
+
+def kill_loop(loops: int, work: Path, failures: list[str], seed: int = 11) -> dict:
+    rng = random.Random(seed)
+    args = small_run(work / "kill")
     reference = work / "kill" / "reference"
     started = time.monotonic()
     done = subprocess.run(newsbeam_command(args + ["--output", str(reference)]), cwd=ROOT, env=environment(), capture_output=True, text=True)  # fmt: skip
@@ -271,15 +233,16 @@ def main() -> int:
         report = hostile(args.size, work, failures)
         print()
         print(f"Hostile input ({report['files']:,} files, generated in {report['generated_s']:.0f} s):")
-        print(f"  run took {report['wall_s']:.0f} s (multi_processing, 2 workers)")
+        if "wall_s" in report:
+            print(f"  run took {report['wall_s']:.0f} s (multi_processing, 2 workers)")
         if "runs_row" in report:
             row = report["runs_row"]
             print(f"  inputs tried {row['inputs']:,}: articles {row['articles']:,} + duplicates {row['duplicates']:,} + errors {row['errors']:,}")  # fmt: skip
             print("  rows per table: " + ", ".join(f"{k} {v:,}" for k, v in report["rows"].items()))
             print("  error kinds: " + ", ".join(f"{k} {v:,}" for k, v in report["kinds"].items()))
-        peaks = sorted(report["peaks_mib"].values(), reverse=True)
+        peaks = sorted(report["peaks_mib"].items(), key=lambda kv: -kv[1])
         print(
-            f"  peak RSS per process, MiB: {', '.join(map(str, peaks[:4]))}; max {peaks[0] if peaks else 0:,}"
+            "  peak RSS per process, MiB: " + ", ".join(f"{who.split()[0]} {mib:,}" for who, mib in peaks[:4])
         )
         print()
         print(f"Kill and rerun ({args.loops} loops):")

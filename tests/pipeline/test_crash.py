@@ -10,7 +10,6 @@ must read whole).
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -19,9 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.stress import published_files, visible
+from benchmarks.stress import published_files, small_run, visible
 from schemas import all_tables
-from tests.transforms.test_dedup import OTHER, SAME_TOPIC, STORY
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Steps a run is killed at, in the order a run passes them, and whether the run counts as
@@ -52,26 +50,7 @@ def newsbeam(args: list[str], fault: str | None = None) -> subprocess.CompletedP
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory) -> list[str]:
-    folder = tmp_path_factory.mktemp("crash-inputs")
-    stories = [
-        {
-            "url": "https://a.example/bridge",
-            "title": "Bridge",
-            "text": STORY,
-            "published": "2026-11-20T08:00:00Z",
-        },
-        {
-            "url": "https://a.example/tram",
-            "title": "Tram",
-            "text": OTHER,
-            "published": "2026-11-21T09:00:00Z",
-        },
-        {"url": "https://b.example/tolls", "title": "Tolls", "text": SAME_TOPIC},
-        {"url": "https://c.example/wire/bridge", "title": "Bridge", "text": STORY},  # a copy
-    ]
-    dump = folder / "dump.jsonl"
-    dump.write_text("".join(json.dumps(s) + "\n" for s in stories) + "{not json\n", encoding="utf-8")
-    return ["--input", f"jsonl:{dump}", "--run_id", "nightly"]
+    return small_run(tmp_path_factory.mktemp("crash-inputs"))
 
 
 @pytest.fixture(scope="module")
