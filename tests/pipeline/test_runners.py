@@ -41,9 +41,9 @@ RUN_FIGURES = "inputs, articles, duplicates, errors, extract_errors, tables"
 VENV_BIN = str(Path(sys.executable).parent)
 
 
-def _run_samples(out: Path, *runner_options: str) -> Path:
+def _run_samples(out: Path, *runner_options: str, reverse: bool = False) -> Path:
     argv = ["--output", str(out), "--run_id", RUN_ID, *runner_options]
-    for spec in sample_inputs():
+    for spec in sorted(sample_inputs(), reverse=reverse):
         argv += ["--input", spec]
     outcome = run(argv)
     assert outcome.runs_row["run_id"] == RUN_ID
@@ -96,6 +96,12 @@ def _stop_service(proc: subprocess.Popen) -> None:
 @pytest.fixture(scope="module")
 def direct_output(tmp_path_factory):
     return _run_samples(tmp_path_factory.mktemp("direct"))
+
+
+@pytest.fixture(scope="module")
+def reordered_output(tmp_path_factory):
+    """The same inputs named in the opposite order."""
+    return _run_samples(tmp_path_factory.mktemp("reordered"), reverse=True)
 
 
 @pytest.fixture(scope="module")
@@ -178,6 +184,11 @@ def test_the_in_process_run_wrote_every_table(direct_output):
     assert fixed == {"articles": 13, "duplicates": 1, "fingerprints": 13, "runs": 1}
     assert con.execute("SELECT count(*) FROM errors WHERE stage <> 'extract'").fetchone()[0] == 3
     assert all(counts[t] > 0 for t in ("entities", "places", "quotes", "counts", "keywords")), counts
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_inputs_in_another_order_give_the_same_rows_and_ids(direct_output, reordered_output, table):
+    assert _rows(reordered_output, table) == _rows(direct_output, table)
 
 
 @pytest.mark.parametrize("table", TABLES)
