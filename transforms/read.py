@@ -312,7 +312,8 @@ class ReadSourceFn(beam.DoFn):
         kind = source.kind or kind_from_name(source.location)
         if not is_http(source.location) and kind == "jsonl":
             # Dumps can be far larger than memory: read them line by line.
-            yield from records_from_jsonl(stream_lines(source.location), source.location)
+            lines = stream_lines(source.location, self._policy.max_bytes)
+            yield from records_from_jsonl(lines, source.location, self._policy.max_bytes)
             return
         if not is_http(source.location) and kind == "warc":
             # A day of CC-NEWS is gigabytes: stream it record by record, warcio undoing the gzip members.
@@ -365,11 +366,34 @@ def open_raw(location: str):
         raise InputError("io_error", f"cannot read {location}: {exc}") from exc
 
 
-def stream_lines(location: str) -> Iterator[bytes]:
-    """The lines of a file, read through FileSystems (``.gz`` and ``.bz2`` decompressed)."""
+def _capped_lines(handle, max_bytes: int, block: int = 1 << 20) -> Iterator[bytes]:
+    buffer, skipping = b"", False
+    while chunk := handle.read(block):
+        buffer += chunk
+        start = 0
+        while (end := buffer.find(b"\n", start)) >= 0:
+            if not skipping:
+                yield buffer[start : end + 1]
+            skipping, start = False, end + 1
+        buffer = buffer[start:]
+        if len(buffer) > max_bytes:  # a line too long to hold: its head stands for it
+            if not skipping:
+                yield buffer[: max_bytes + 1]
+            buffer, skipping = b"", True
+    if buffer and not skipping:
+        yield buffer
+
+
+def stream_lines(location: str, max_bytes: Optional[int] = None) -> Iterator[bytes]:
+    """The lines of a file, read through FileSystems (``.gz`` and ``.bz2`` decompressed). A line
+    longer than ``max_bytes`` is never held whole: its first ``max_bytes + 1`` bytes stand for
+    it (so the reader can tell it is too long) and the rest is skipped."""
     try:
         with FileSystems.open(file_path(location)) as handle:
-            yield from iter(handle.readline, b"")
+            if max_bytes is None:
+                yield from iter(handle.readline, b"")
+            else:  # Beam's compressed files take no size for readline: split blocks ourselves
+                yield from _capped_lines(handle, max_bytes)
     except FileNotFoundError as exc:
         raise InputError("not_found", f"no such file: {location}") from exc
     except OSError as exc:

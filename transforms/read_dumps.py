@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import json
-from typing import Iterable, Iterator, Union
+from typing import Iterable, Iterator, Optional, Union
 
 from transforms.errors import InputError, error_row
 from transforms.fetch import FetchedBody, decode_html, page_html
 from transforms.read import InputRecord, parse_date, to_uri
 
 
-def records_from_jsonl(lines: Iterable[bytes], location: str) -> Iterator[Union[InputRecord, dict]]:
-    """Each line ``{"url", "html"}`` or ``{"url", "title", "text"}`` as a record; bad lines as errors."""
+def records_from_jsonl(
+    lines: Iterable[bytes], location: str, max_bytes: Optional[int] = None
+) -> Iterator[Union[InputRecord, dict]]:
+    """Each line ``{"url", "html"}`` or ``{"url", "title", "text"}`` as a record; bad lines as
+    errors, a line over ``max_bytes`` as ``too_large``."""
     for lineno, line in enumerate(lines, start=1):
+        ref = f"{location}:{lineno}"
+        if max_bytes is not None and len(line.rstrip(b"\r\n")) > max_bytes:
+            yield error_row("read", "too_large", f"line {lineno} is longer than {max_bytes} bytes", ref)
+            continue
         raw = line.decode("utf-8", errors="replace")
         if not raw.strip():
             continue
-        ref = f"{location}:{lineno}"
         try:
             obj = json.loads(raw)
         except json.JSONDecodeError as exc:

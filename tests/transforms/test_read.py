@@ -1,6 +1,7 @@
 """Reading SPECs into input records: kinds, feeds, dumps, text, and the Beam transform."""
 
 import datetime as dt
+import json
 import gzip
 
 import apache_beam as beam
@@ -303,3 +304,16 @@ def test_full_content_and_media_rss_images_are_kept_as_hints():
     # A summary is a teaser, not a body: only content:encoded/Atom content counts.
     assert teaser.feed_html is None and teaser.image == "https://paper.example/e.jpg"
     assert audio.image is None
+
+
+def test_a_jsonl_line_over_the_page_cap_is_too_large_and_the_next_line_still_reads(tmp_path):
+    from transforms.read import stream_lines
+    from transforms.read_dumps import records_from_jsonl
+
+    dump = tmp_path / "d.jsonl"
+    long = json.dumps({"url": "https://a.example/long", "text": "x" * 5000})
+    short = json.dumps({"url": "https://a.example/short", "text": "A short story of enough words to keep."})
+    dump.write_text(long + "\n" + short + "\n")
+    rows = list(records_from_jsonl(stream_lines(str(dump), 1000), str(dump), 1000))
+    assert rows[0]["kind"] == "too_large" and rows[0]["input_ref"] == f"{dump}:1"
+    assert rows[1].url == "https://a.example/short" and rows[1].input_ref == f"{dump}:2"
