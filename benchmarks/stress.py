@@ -111,7 +111,17 @@ def hostile(size: int, work: Path, failures: list[str]) -> dict:
             con.execute("SELECT kind, count(*) FROM errors GROUP BY kind ORDER BY 2 DESC").fetchall()
         )
         texts = con.execute("SELECT title, authors, text FROM articles").fetchall()
+        refs = [r for (r,) in con.execute(
+            "SELECT input_ref FROM articles UNION ALL SELECT input_ref FROM duplicates UNION ALL SELECT input_ref FROM errors"
+        ).fetchall()]  # fmt: skip
     report["runs_row"], report["kinds"] = row, kinds
+    # Accounting can only count what was read: every file must also end in some row (an OPML
+    # file is no record itself; its feeds are).
+    covered = {source_file(ref) for ref in refs}
+    unread = [p for p in corpus.iterdir() if p.suffix != ".opml" and str(p) not in covered]
+    if unread:
+        names = ", ".join(sorted(p.name for p in unread)[:5])
+        failures.append(f"{len(unread)} input files ended in no table at all (e.g. {names})")
     if row["inputs"] != row["articles"] + row["duplicates"] + row["errors"]:
         failures.append(f"hostile run does not add up: {row}")
     unknown = sorted(set(kinds) - EXPECTED_KINDS)
@@ -123,6 +133,13 @@ def hostile(size: int, work: Path, failures: list[str]) -> dict:
     if dirty:
         failures.append(f"{dirty} articles keep an invisible character")
     return report
+
+
+def source_file(input_ref: str) -> str:
+    """The file an input reference comes from: ``path``, ``path#item=3``, ``path:12``, ``file://path``."""
+    base = input_ref.removeprefix("file://").split("#")[0]
+    head, _, tail = base.rpartition(":")
+    return head if head and tail.isdigit() else base
 
 
 def small_run(folder: Path) -> list[str]:
