@@ -515,10 +515,11 @@ def article_from_record(
     from transforms.fields import as_utc, plausible_published, utc_offset, visible
 
     now = now or dt.datetime.now(dt.timezone.utc)
+    # A story cannot be published after it was captured: the WARC date or fetch time bounds
+    # every date candidate, the page's and the input's (a capture date in the future, a lying
+    # WARC header, is now).
+    not_after = min(record.captured_at, now) if record.captured_at else now
     if record.html is not None:
-        # A page cannot be published after it was captured: the WARC date or fetch time bounds
-        # it (and a capture date in the future, a lying WARC header, is now).
-        not_after = min(record.captured_at, now) if record.captured_at else now
         parsed = parse_html(record.html, record.url, not_after=not_after, read_all=explain is not None)
     elif record.text is not None:
         parsed = parse_text(record.text, find_headline=record.title is None)
@@ -550,9 +551,7 @@ def article_from_record(
             hint,
         )
     if published is None and record.published_at is not None:
-        if plausible_published(
-            record.published_at, min(record.captured_at, now) if record.captured_at else now
-        ):
+        if plausible_published(record.published_at, not_after):
             published, sources["published_at"] = record.published_at, hint
     published_at = as_utc(published) if published else None
     return {
