@@ -15,10 +15,11 @@ $(STAMP): setup.py
 
 venv: $(STAMP)
 
-## run: the pipeline on the bundled samples into ./out (replaced), then a summary and a query
+## run: the pipeline on the bundled samples into ./out (replaced), a summary, a query, and the HTML report
 run: venv
 	rm -rf $(OUT)
 	$(BIN)/newsbeam run --output $(OUT) --show-query
+	$(BIN)/newsbeam report --output $(OUT)
 
 ## test: the whole suite
 test: venv

@@ -50,10 +50,20 @@ setup(
         "python-dateutil>=2.8",
         "beautifulsoup4>=4.12",
         "charset-normalizer>=3",
+        # newsbeam report's charts; its JavaScript ships in the wheel and is inlined into the page.
+        "plotly>=6,<8",
     ],
     extras_require={
         # boto3 (through apache-beam[aws]) and moto's S3 server for tests/pipeline/test_s3.py.
-        "test": ["pytest>=8", "polars>=1.0", "ruff>=0.6", "apache-beam[aws]", "moto[server]==5.2.5"],
+        "test": [
+            "pytest>=8",
+            "polars>=1.0",
+            "ruff>=0.6",
+            "apache-beam[aws]",
+            "moto[server]==5.2.5",
+            # tests/pipeline/test_report.py drives the system's Chromium (Debian's chromium package).
+            "playwright>=1.45",
+        ],
         # What make eval compares newsbeam's choices with (never imported by the pipeline).
         "eval": [
             "lingua-language-detector==2.1.1",

@@ -1,4 +1,4 @@
-"""The ``newsbeam`` command: ``run``, ``parse`` and ``query``.
+"""The ``newsbeam`` command: ``run``, ``parse``, ``report`` and ``query``.
 
 Exit codes: 0 success, 2 usage error, 1 the run (or query) failed. Errors are one sentence on
 stderr; ``--verbose`` adds the traceback and Beam's logs.
@@ -59,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
 
     NewsbeamOptions._add_argparse_args(run)
     run.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="No live progress line on stderr while the run goes (the summary still prints).",
+    )
+    run.add_argument(
         "--show-query",
         action="store_true",
         help="After the summary, print the top 10 people named in the output.",
@@ -77,6 +83,21 @@ def _parser() -> argparse.ArgumentParser:
         "--explain",
         action="store_true",
         help="Show field by field which source won and every candidate it was chosen from.",
+    )
+
+    report = commands.add_parser(
+        "report",
+        help="Write one self-contained HTML page about the output: runs, articles, dedup, errors, entities.",
+    )
+    report.add_argument("--output", default="out", metavar="DIR", help="The output folder. Default: out")
+    report.add_argument(
+        "--html", default=None, metavar="FILE", help="Where to write the page. Default: DIR/report.html"
+    )
+    report.add_argument(
+        "--since", default=None, metavar="YYYY-MM-DD", help="Only articles published from this day."
+    )
+    report.add_argument(
+        "--until", default=None, metavar="YYYY-MM-DD", help="Only articles published up to this day."
     )
 
     query = commands.add_parser("query", help="Run SQL over the output with DuckDB; each table is a view.")
@@ -107,6 +128,8 @@ def main(argv: Optional[list[str]] = None) -> int:
             return command_run(args, rest)
         if args.command == "parse":
             return command_parse(args)
+        if args.command == "report":
+            return command_report(args)
         return command_query(args)
     except UsageError as exc:
         print(f"newsbeam: error: {exc}", file=sys.stderr)
@@ -237,6 +260,18 @@ def _newsbeam_argv(args, output: str) -> list[str]:
     return argv
 
 
+#: Runners whose workers run on this machine, where the live progress line can read their counts.
+LOCAL_RUNNERS = ("DirectRunner", "SwitchingDirectRunner", "BundleBasedDirectRunner", "FnApiRunner")
+
+
+def _local_runner(beam_argv: list[str]) -> bool:
+    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+    runner = PipelineOptions(beam_argv).view_as(StandardOptions).runner
+    name = runner if isinstance(runner, str) else type(runner).__name__ if runner else "DirectRunner"
+    return name.rsplit(".", 1)[-1] in LOCAL_RUNNERS
+
+
 def command_run(args, beam_argv: list[str]) -> int:
     from pipeline.run import RUN_ID, run
 
@@ -265,7 +300,13 @@ def command_run(args, beam_argv: list[str]) -> int:
         # SDK worker processes (multi_processing, portable runners) log at INFO unless told otherwise.
         beam_argv = beam_argv + ["--default_sdk_harness_log_level=ERROR"]
     started = time.monotonic()
-    outcome = run(_newsbeam_argv(args, output) + beam_argv)
+    if args.quiet or args.progress_dir or not _local_runner(beam_argv):
+        outcome = run(_newsbeam_argv(args, output) + beam_argv)
+    else:
+        from pipeline.progress import ProgressDisplay
+
+        with ProgressDisplay(sys.stderr) as args.progress_dir:
+            outcome = run(_newsbeam_argv(args, output) + beam_argv)
     for earlier in outcome.recovered:
         print(
             f"newsbeam: finished publishing run {earlier}, which had stopped after committing",
@@ -384,6 +425,36 @@ def _json_default(value):
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
     return str(value)
+
+
+# ---------------------------------------------------------------- report
+
+
+def command_report(args) -> int:
+    from pipeline.report import build_report
+
+    if "://" in args.output:
+        raise UsageError(
+            "newsbeam report reads a local output folder; copy it here first (gsutil, aws s3 sync)"
+        )
+    if not os.path.isdir(args.output):
+        raise UsageError(f"output folder {args.output!r} does not exist")
+    days = []
+    for name in ("since", "until"):
+        value = getattr(args, name)
+        try:
+            days.append(dt.date.fromisoformat(value) if value else None)
+        except ValueError as exc:
+            raise UsageError(f"--{name} {value!r} is not a date like 2026-11-24") from exc
+    path = args.html or os.path.join(args.output, "report.html")
+    page = build_report(os.path.abspath(args.output), *days)
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(page)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from exc
+    print(f"report: {os.path.abspath(path)}")
+    return EXIT_OK
 
 
 # ---------------------------------------------------------------- query

@@ -225,3 +225,11 @@ class NewsbeamOptions(PipelineOptions):
             help="Fail the run when more than this share of a stage's inputs raise unexpected "
             "exceptions (expected failures are errors rows and never fail a run). Default: 0.5",
         )
+        parser.add_argument(
+            "--progress_dir",
+            default=None,
+            metavar="DIR",
+            help="A local folder where workers on this machine keep their running counts for the "
+            "live progress line; newsbeam run sets it for local runners. Default: none (counts are "
+            "Beam metrics only, as on Dataflow)",
+        )

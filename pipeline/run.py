@@ -25,6 +25,7 @@ from transforms.extract import DEFAULT_MODEL, ExtractFromText, NlpConfig, nlp_pl
 from transforms.fetch import FetchPages, FetchPolicy
 from transforms.filters import FilterArticles, FilterRecords, Filters, LimitRecords, dated_inputs, run_window
 from transforms.parse import ParseArticles
+from transforms.progress import ReportProgress
 from transforms.read import ReadInputs
 from transforms.redact import redact_options
 from transforms.timing import stage_seconds
@@ -101,6 +102,7 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext, files: Optio
     pages, fetch_errors = records | "FetchPages" >> FetchPages(policy, ratio)
     parsed, parse_errors = pages | "ParseArticles" >> ParseArticles(ratio, time_budget=opts.parse_time_budget)
     stage_errors += [fetch_errors, parse_errors]
+    progress = {"fetched": pages, "parsed": parsed}  # parsed before any --since/--language filter
     if filters.by_article:
         parsed, article_errors = parsed | "FilterArticles" >> FilterArticles(filters)
         stage_errors.append(article_errors)
@@ -122,13 +124,17 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext, files: Optio
     extracted, extract_errors = articles | "ExtractFromText" >> ExtractFromText(nlp)
     errors = (*stage_errors, extract_errors) | "AllErrors" >> beam.Flatten()
 
+    inputs = (read, read_errors) | "AllInputs" >> beam.Flatten()
+    input_errors = errors | "InputErrors" >> beam.Filter(is_input_error)
     counts = (
-        count_rows("inputs", (read, read_errors) | "AllInputs" >> beam.Flatten()),
+        count_rows("inputs", inputs),
         count_rows("articles", articles),
         count_rows("duplicates", duplicates),
-        count_rows("input_errors", errors | "InputErrors" >> beam.Filter(is_input_error)),
+        count_rows("input_errors", input_errors),
         count_rows("extract_errors", extract_errors),
     ) | "AllCounts" >> beam.Flatten()
+    progress.update(inputs=inputs, duplicates=duplicates, errors=input_errors)
+    _ = progress | "ReportProgress" >> ReportProgress(opts.progress_dir)
 
     tables = {
         **extracted,

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -375,3 +376,47 @@ def test_the_dask_runner_is_refused_before_anything_runs(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "DaskRunner is not supported" in err and "last transform" in err
     assert not (tmp_path / "out" / "articles").exists()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_a_local_run_shows_live_progress_unless_quiet(tmp_path, monkeypatch, capsys, quiet):
+    from pipeline import progress
+
+    monkeypatch.setattr(progress, "INTERVAL", 0.2)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    argv = ["run", "--input", str(SAMPLES / "stories"), "--output", str(tmp_path / "out")]
+    assert main(argv + (["--quiet"] if quiet else [])) == 0
+    shown = terminal.getvalue()
+    if quiet:
+        assert shown == ""
+    else:
+        last = shown.rsplit("\r\x1b[2K", 1)[-1]
+        assert last.startswith("2 inputs read · 2 fetched · 2 parsed · 0 duplicates · 0 errors"), shown[-300:]
+        assert last.endswith("\n")
+    assert "inputs read                2" in capsys.readouterr().out
+    assert not [name for name in os.listdir(temporary) if name.startswith("newsbeam-progress-")]
+
+
+@pytest.mark.parametrize(
+    "beam_argv, local",
+    [
+        ([], True),
+        (["--direct_running_mode=multi_processing", "--direct_num_workers=2"], True),
+        (["--runner=DirectRunner"], True),
+        (["--runner=DataflowRunner"], False),
+        (["--runner=PortableRunner", "--job_endpoint=localhost:8099"], False),
+    ],
+)
+def test_progress_files_are_used_only_where_workers_share_the_machine(beam_argv, local):
+    from pipeline.cli import _local_runner
+
+    assert _local_runner(beam_argv) is local

@@ -30,6 +30,7 @@ import pytest
 from pipeline.query import connect
 from pipeline.run import run, sample_inputs
 from schemas import all_tables
+from transforms.progress import read_progress
 
 RUN_ID = "runners-1"
 #: Columns that say when, not what: they differ between any two runs of the same input. Of
@@ -93,9 +94,17 @@ def _stop_service(proc: subprocess.Popen) -> None:
     proc.wait(timeout=10)
 
 
+def _progress_dir(out: Path) -> Path:
+    """Where a fixture's run kept its live progress counts (``--progress_dir``)."""
+    folder = out.parent / (out.name + "-progress")
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 @pytest.fixture(scope="module")
 def direct_output(tmp_path_factory):
-    return _run_samples(tmp_path_factory.mktemp("direct"))
+    out = tmp_path_factory.mktemp("direct")
+    return _run_samples(out, "--progress_dir", str(_progress_dir(out)))
 
 
 @pytest.fixture(scope="module")
@@ -106,10 +115,13 @@ def reordered_output(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def multi_process_output(tmp_path_factory):
+    out = tmp_path_factory.mktemp("multi")
     return _run_samples(
-        tmp_path_factory.mktemp("multi"),
+        out,
         "--direct_running_mode=multi_processing",
         "--direct_num_workers=2",
+        "--progress_dir",
+        str(_progress_dir(out)),
     )
 
 
@@ -207,6 +219,21 @@ def test_the_portable_run_s_work_ran_in_the_external_pool(portable_run):
     """Not in the job service's own process: the pool started an SDK worker for the job."""
     _, pool_log = portable_run
     assert "Starting worker with command" in pool_log and "SdkHarness" in pool_log, pool_log
+
+
+@pytest.mark.parametrize("which", ["direct_output", "multi_process_output"])
+def test_live_progress_counts_add_up_to_the_runs_row(which, request):
+    """The counts the progress line shows, summed over every worker's files, end at the run's
+    own figures, in one process and across two worker processes."""
+    out = request.getfixturevalue(which)
+    shown = read_progress(str(_progress_dir(out)))
+    con = connect(str(out))
+    row = con.execute("SELECT inputs, articles, duplicates, errors FROM runs").fetchone()
+    parse_errors = con.execute("SELECT count(*) FROM errors WHERE stage = 'parse'").fetchone()[0]
+    inputs, articles, duplicates, errors = row
+    assert (shown["inputs"], shown["duplicates"], shown["errors"]) == (inputs, duplicates, errors)
+    assert shown["parsed"] == articles + duplicates
+    assert shown["fetched"] == shown["parsed"] + parse_errors
 
 
 def test_each_run_recorded_its_own_runner(direct_output, multi_process_output, portable_output):
