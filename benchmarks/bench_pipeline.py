@@ -375,6 +375,25 @@ def build_pages(corpus: Path, count: int, scratch: Path) -> Path:
     return folder
 
 
+def progress_cost(pages: Path, scratch: Path, repeats: int = 3) -> None:
+    """What the live progress line costs: the same in-process run with it and with --quiet,
+    alternated so the machine's drift falls on both."""
+    seconds: dict[str, list[float]] = {"with progress": [], "--quiet": []}
+    for repeat in range(repeats):
+        order = ("with progress", "--quiet") if repeat % 2 == 0 else ("--quiet", "with progress")
+        for name in order:
+            run = run_cli(
+                pages, scratch / f"progress-{repeat}-{name}", ["--quiet"] if name == "--quiet" else [], name
+            )
+            seconds[name].append(run.seconds)
+            print(f"  {name}: {run.seconds:.1f} s, {run.articles:,} articles", flush=True)
+    with_line, quiet = (statistics.median(seconds[name]) for name in ("with progress", "--quiet"))
+    print(
+        f"\n## The live progress line's cost ({len(list(pages.iterdir())):,} pages, in-process, median of {repeats})\n\n"
+        f"with progress {with_line:.1f} s, --quiet {quiet:.1f} s: {with_line / quiet:.3f}x"
+    )
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help=f"Default: {DEFAULT_CORPUS}")
@@ -388,6 +407,14 @@ def main(argv: Optional[list[str]] = None) -> int:
         "--growth", default="", metavar="N,N,...", help="Also run multi_processing x2 at these sizes (pages)."
     )
     parser.add_argument("--skip-runners", action="store_true", help="Only the growth runs.")
+    parser.add_argument(
+        "--progress-pages",
+        type=int,
+        default=300,
+        metavar="N",
+        help="Pages for the progress line's cost: in-process runs with and without --quiet, "
+        "alternated, 3 of each (0 skips it). Default: 300",
+    )
     parser.add_argument("--loop", nargs=3, metavar=("PAGES", "OUT", "SHARD"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
@@ -429,6 +456,9 @@ def main(argv: Optional[list[str]] = None) -> int:
                     print(f"  {name}: {run.seconds:.1f} s, {run.articles:,} articles", flush=True)
             print()
             print("\n".join(report(runs, args.pages)))
+        if args.progress_pages and not args.skip_runners:
+            print()
+            progress_cost(build_pages(args.corpus, args.progress_pages, scratch / "progress"), scratch)
         sizes = [int(n) for n in args.growth.split(",") if n.strip()]
         if sizes:
             print()

@@ -272,15 +272,18 @@ class ExpandSpecFn(beam.DoFn):
 
 
 class ReadSourceFn(beam.DoFn):
-    """A source → its input records; an unreadable source is one errors row."""
+    """A source → its input records; an unreadable source, or one with no records in it, is one
+    errors row, so every input ends in some table."""
 
     def __init__(self, policy: FetchPolicy):
         self._policy = policy
 
     def process(self, source: Source):
         counter = beam.metrics.Metrics.counter("newsbeam", "inputs_read")
+        found = 0
         try:
             for item in timed_iter("read", self._records(source)):
+                found += 1
                 if isinstance(item, Source):  # a list of lists: read at the next level
                     if item.depth > MAX_NESTING:
                         counter.inc()
@@ -299,6 +302,8 @@ class ReadSourceFn(beam.DoFn):
                     yield beam.pvalue.TaggedOutput(ERRORS, item)
                 else:
                     yield item
+            if not found:  # a feed with no items, a URL list with no URLs, an empty dump or WARC
+                raise InputError("empty", f"{source.location} holds no records")
         except InputError as exc:
             counter.inc()
             yield failed(

@@ -1,5 +1,6 @@
 """Reading SPECs into input records: kinds, feeds, dumps, text, and the Beam transform."""
 
+import os
 import datetime as dt
 import json
 import gzip
@@ -317,3 +318,36 @@ def test_a_jsonl_line_over_the_page_cap_is_too_large_and_the_next_line_still_rea
     rows = list(records_from_jsonl(stream_lines(str(dump), 1000), str(dump), 1000))
     assert rows[0]["kind"] == "too_large" and rows[0]["input_ref"] == f"{dump}:1"
     assert rows[1].url == "https://a.example/short" and rows[1].input_ref == f"{dump}:2"
+
+
+def test_an_input_with_no_records_in_it_is_an_empty_error(tmp_path):
+    """A feed with no items, a URL list of comments, an empty dump, a 0-byte feed or WARC: one
+    ``empty`` row each, so every input file ends in some table."""
+    (tmp_path / "no-items.rss").write_text('<rss version="2.0"><channel><title>F</title></channel></rss>')
+    (tmp_path / "zero.rss").write_bytes(b"")
+    (tmp_path / "comments.urls").write_text("# nothing today\n")
+    (tmp_path / "blank.jsonl").write_text("\n\n")
+    (tmp_path / "zero.warc").write_bytes(b"")
+    (tmp_path / "one.jsonl").write_text('{"url": "https://a.org/1", "text": "A."}\n')
+    specs = [
+        str(tmp_path / "*.rss"),
+        "urls:" + str(tmp_path / "comments.urls"),
+        str(tmp_path / "*.jsonl"),
+        str(tmp_path / "zero.warc"),
+    ]
+    with TestPipeline() as p:
+        records, errors = p | ReadInputs(specs, FetchPolicy(timeout=5, max_bytes=1_000_000))
+        assert_that(records | beam.Map(lambda r: r.url), equal_to(["https://a.org/1"]), label="records")
+        assert_that(
+            errors | beam.Map(lambda e: (os.path.basename(e["input_ref"]), e["kind"])),
+            equal_to(
+                [
+                    ("no-items.rss", "empty"),
+                    ("zero.rss", "empty"),
+                    ("comments.urls", "empty"),
+                    ("blank.jsonl", "empty"),
+                    ("zero.warc", "empty"),
+                ]
+            ),
+            label="errors",
+        )
