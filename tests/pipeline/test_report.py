@@ -140,3 +140,60 @@ def test_chromium_opens_the_empty_report_without_a_console_error(tmp_path):
     assert main(["report", "--output", str(tmp_path)]) == 0
     found = _open_in_chromium(tmp_path / "report.html", tmp_path / "empty.png")
     assert found["console"] == [] and found["requests"] == [] and found["charts"] == []
+
+
+def _write(folder: Path, table: str, key: str, rows: dict) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = folder / table / key
+    path.mkdir(parents=True)
+    pq.write_table(pa.table(rows), path / "part-0.parquet")
+
+
+def test_the_page_stays_readable_at_100000_articles(tmp_path):
+    """Charts are drawn from aggregates: 100,000 articles from 5,000 sites over a year give the
+    same few bars a small run gives, and a page barely bigger than the charting library."""
+    import datetime as dt
+    import random
+
+    from pipeline.report import build_report
+
+    rng = random.Random(7)
+    start = dt.date(2026, 1, 1)
+    per_day: dict = {}
+    for i in range(100_000):
+        day = start + dt.timedelta(days=rng.randrange(365))
+        rows = per_day.setdefault(day, {"article_id": [], "title": [], "source_domain": [], "language": [], "copies": [], "run_id": []})  # fmt: skip
+        rows["article_id"].append(f"{i:032x}")
+        rows["title"].append(f"Story number {i} about something")
+        rows["source_domain"].append(f"site-{int(rng.paretovariate(1.2)) % 5000}.example")
+        rows["language"].append(rng.choice(["en", "de", "fr", "es"]))
+        rows["copies"].append(1 + int(rng.expovariate(1.0)))
+        rows["run_id"].append("big-1")
+    for day, rows in per_day.items():
+        _write(tmp_path, "articles", f"published_date={day}", rows)
+    now = dt.datetime(2026, 12, 31, 3, tzinfo=dt.timezone.utc)
+    _write(
+        tmp_path,
+        "runs",
+        "run_date=2026-12-31",
+        {
+            "run_id": ["big-1"],
+            "started_at": [now],
+            "finished_at": [now + dt.timedelta(hours=2)],
+            "inputs": [100_000],
+            "articles": [100_000],
+            "duplicates": [0],
+            "errors": [0],
+            "extract_errors": [0],
+        },
+    )
+    page = build_report(str(tmp_path))
+    from plotly.offline import get_plotlyjs
+
+    assert len(page) - len(get_plotlyjs()) < 400_000  # aggregates, not 100,000 rows
+    assert "<b>100,000</b>articles" in page
+    named = {s for s in re.findall(r"site-\d+\.example", page)}
+    assert len(named) == 20  # the top 20 sources, not 5,000 labels
+    assert "Story number 99999" not in page
