@@ -407,6 +407,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         "--growth", default="", metavar="N,N,...", help="Also run multi_processing x2 at these sizes (pages)."
     )
     parser.add_argument("--skip-runners", action="store_true", help="Only the growth runs.")
+    parser.add_argument("--progress-only", action="store_true", help="Only the progress line's cost.")
     parser.add_argument(
         "--progress-pages",
         type=int,
@@ -433,7 +434,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     )
     with tempfile.TemporaryDirectory(prefix="newsbeam-bench-") as scratch_dir:
         scratch = Path(scratch_dir)
-        if not args.skip_runners:
+        if not (args.skip_runners or args.progress_only):
             pages = build_pages(args.corpus, args.pages, scratch)
             print(
                 f"built {args.pages:,} pages from {args.corpus} in {time.perf_counter() - started:.0f} s\n",
@@ -460,7 +461,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             print()
             progress_cost(build_pages(args.corpus, args.progress_pages, scratch / "progress"), scratch)
         sizes = [int(n) for n in args.growth.split(",") if n.strip()]
-        if sizes:
+        if sizes and not args.progress_only:
             print()
             growth_report(lambda n: build_pages(args.corpus, n, scratch), sizes, scratch)
     print(f"\n(benchmark took {time.perf_counter() - started:.0f} s)")
