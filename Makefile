@@ -51,7 +51,7 @@ bench-scale: venv
 bench-dedup: venv
 	$(BIN)/python benchmarks/bench_dedup.py
 
-## stress: 10,000 hostile inputs through one 2-worker run, and 20 runs killed with SIGKILL and rerun (about 30 minutes)
+## stress: 10,000 hostile inputs through one 2-worker run, and 20 runs killed with SIGKILL and rerun (about 20 minutes)
 stress: venv
 	$(BIN)/python benchmarks/stress.py
 
