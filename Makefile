@@ -39,7 +39,7 @@ eval: venv
 eval-dedup: venv
 	$(BIN)/python benchmarks/eval_dedup.py
 
-## bench: articles/s on 2,000 pages built from fundus: a plain loop, in-process and 2 workers (about 25 minutes)
+## bench: articles/s on 2,000 pages built from fundus: a plain loop, in-process and 2 workers and the progress line's cost (about 35 minutes)
 bench: venv
 	$(BIN)/python benchmarks/bench_pipeline.py
 
