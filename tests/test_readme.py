@@ -38,6 +38,7 @@ def test_every_run_option_is_documented():
         "newsbeam run",
         "newsbeam parse",
         "newsbeam query",
+        "newsbeam report",
         "DuckDB",
         "Polars",
         "Spark",
