@@ -209,6 +209,16 @@ def check_runner(options: PipelineOptions) -> None:
         raise ValueError(f"--runner {name} is not supported: {UNSUPPORTED_RUNNERS[name]}")
 
 
+#: Options that say how a run was watched, not what it did: left out of the runs row.
+UNRECORDED_OPTIONS = ("progress_dir",)
+
+
+def recorded_options(options: PipelineOptions) -> dict:
+    """The options the runs row keeps: those given, secrets redacted, display-only ones left out."""
+    given = options.get_all_options(drop_default=True)
+    return redact_options({k: v for k, v in given.items() if k not in UNRECORDED_OPTIONS})
+
+
 def avoid_beam_data_plane_race() -> None:
     """Stop Beam's local runners from dropping stage inputs (README: Guarantees).
 
@@ -248,9 +258,7 @@ def run(argv: Optional[list[str]] = None) -> RunOutcome:
         started_at=started_at,
         window=(since, until),
         output=opts.output.rstrip("/"),
-        options_json=json.dumps(
-            redact_options(options.get_all_options(drop_default=True)), default=str, sort_keys=True
-        ),
+        options_json=json.dumps(recorded_options(options), default=str, sort_keys=True),
         versions=package_versions(),
     )
     p = beam.Pipeline(options=options)  # also hands the options to FileSystems (S3 endpoint, keys)

@@ -114,3 +114,19 @@ def http_server():
     """A loopback server for one test: see :func:`serve`."""
     with serve() as routes:
         yield routes
+
+
+@pytest.fixture(scope="session")
+def sample_output(tmp_path_factory) -> Path:
+    """The bundled samples, run once in-process with run id ``runners-1``, their live progress
+    counts kept beside the output (``<out>-progress``): shared by the tests that only read it."""
+    from pipeline.run import run, sample_inputs
+
+    out = tmp_path_factory.mktemp("samples")
+    progress = out.parent / (out.name + "-progress")
+    progress.mkdir()
+    argv = ["--output", str(out), "--run_id", "runners-1", "--progress_dir", str(progress)]
+    for spec in sorted(sample_inputs()):
+        argv += ["--input", spec]
+    assert run(argv).runs_row["run_id"] == "runners-1"
+    return out

@@ -16,7 +16,6 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.query import connect
-from pipeline.run import run, sample_inputs
 from tests.conftest import ROOT
 
 SECTIONS = ("runs", "articles", "dedup", "errors", "entities", "places", "quotes", "counts")
@@ -24,19 +23,11 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
-def sample_output(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("report-out")
-    argv = ["--output", str(out), "--run_id", "report-1"]
-    for spec in sample_inputs():
-        argv += ["--input", spec]
-    run(argv)
-    return out
-
-
-@pytest.fixture(scope="module")
-def sample_report(sample_output) -> Path:
-    assert main(["report", "--output", str(sample_output)]) == 0
-    return sample_output / "report.html"
+def sample_report(sample_output, tmp_path_factory) -> Path:
+    """The report of the samples' run (tests/conftest.py), written beside it."""
+    page = tmp_path_factory.mktemp("report") / "report.html"
+    assert main(["report", "--output", str(sample_output), "--html", str(page)]) == 0
+    return page
 
 
 def test_the_report_of_the_sample_run_has_every_section_and_the_run_s_figures(sample_output, sample_report):

@@ -102,9 +102,10 @@ def _progress_dir(out: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def direct_output(tmp_path_factory):
-    out = tmp_path_factory.mktemp("direct")
-    return _run_samples(out, "--progress_dir", str(_progress_dir(out)))
+def direct_output(sample_output):
+    """The in-process run of the samples (tests/conftest.py), shared with other modules."""
+    assert sample_output.joinpath("runs").is_dir() and RUN_ID == "runners-1"
+    return sample_output
 
 
 @pytest.fixture(scope="module")
@@ -243,3 +244,8 @@ def test_each_run_recorded_its_own_runner(direct_output, multi_process_output, p
     assert "runner" not in options(direct_output)
     assert options(multi_process_output)["direct_running_mode"] == "multi_processing"
     assert options(portable_output)["runner"] == "PortableRunner"
+
+
+def test_the_progress_folder_is_not_recorded_in_the_runs_row(direct_output):
+    recorded = json.loads(connect(str(direct_output)).execute("SELECT options FROM runs").fetchone()[0])
+    assert "progress_dir" not in recorded and "output" in recorded
