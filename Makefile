@@ -21,9 +21,9 @@ run: venv
 	$(BIN)/newsbeam run --output $(OUT) --show-query
 	$(BIN)/newsbeam report --output $(OUT)
 
-## test: the whole suite
+## test: the whole suite, a test file per worker on two (pytest-xdist; the heavy tests are whole runs)
 test: venv
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 ## eval: quality over ../shared/corpora/fundus: article fields, language, places, keywords, quotes
 ## (the detectors and keyword methods newsbeam was compared with come from the [eval] extra)

@@ -57,6 +57,7 @@ setup(
         # boto3 (through apache-beam[aws]) and moto's S3 server for tests/pipeline/test_s3.py.
         "test": [
             "pytest>=8",
+            "pytest-xdist>=3.5",
             "polars>=1.0",
             "ruff>=0.6",
             "apache-beam[aws]",
