@@ -265,11 +265,11 @@ LOCAL_RUNNERS = ("DirectRunner", "SwitchingDirectRunner", "BundleBasedDirectRunn
 
 
 def _local_runner(beam_argv: list[str]) -> bool:
-    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+    from apache_beam.options.pipeline_options import PipelineOptions
 
-    runner = PipelineOptions(beam_argv).view_as(StandardOptions).runner
-    name = runner if isinstance(runner, str) else type(runner).__name__ if runner else "DirectRunner"
-    return name.rsplit(".", 1)[-1] in LOCAL_RUNNERS
+    from pipeline.run import runner_name
+
+    return runner_name(PipelineOptions(beam_argv)) in LOCAL_RUNNERS
 
 
 def command_run(args, beam_argv: list[str]) -> int:

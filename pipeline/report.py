@@ -188,8 +188,8 @@ class Report:
             note + "Drag the slider under the first chart to narrow the days.",
             self.per_day([r[0] for r in per_day], [r[1] for r in per_day], "Articles per day published")
             + "<div class='figures'>"
-            + self.ranking([r[0] for r in sources], [r[1] for r in sources], f"Top {TOP} sources")
-            + self.ranking([r[0] for r in languages], [r[1] for r in languages], "Languages")
+            + self.ranking(sources, f"Top {TOP} sources")
+            + self.ranking(languages, "Languages")
             + "</div>",
         )
 
@@ -213,7 +213,7 @@ class Report:
             "A story's copies: the same canonical URL, the same text (wire copies) or nearly the same text (MinHash).",
             "<div class='figures'>"
             + self.columns(labels, [n for _, n in sizes], "Stories by copies seen", "copies", "stories")
-            + self.ranking([r[0] for r in reasons], [r[1] for r in reasons], "Duplicates by reason")
+            + self.ranking(reasons, "Duplicates by reason")
             + "</div><h3>Most syndicated stories</h3>"
             + _table(("title", "copies", "kept from", "copies ran at"), [tuple(r) for r in top]),
         )
@@ -232,9 +232,7 @@ class Report:
             "errors",
             "Errors",
             "Inputs that became no article, by the stage that stopped them and why (README: Errors).",
-            self.ranking(
-                [f"{s} / {k}" for s, k, _ in kinds], [n for _, _, n in kinds], "Errors by stage and kind"
-            )
+            self.ranking([(f"{s} / {k}", n) for s, k, n in kinds], "Errors by stage and kind")
             + "<h3>Examples</h3>"
             + _table(
                 ("stage", "kind", "input", "message"),
@@ -254,9 +252,7 @@ class Report:
                 "SELECT coalesce(entity, text), count(DISTINCT article_id) FROM entities "
                 f"WHERE label IN ({labels}) AND {where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {TOP}"
             )
-            parts.append(
-                self.ranking([r[0] for r in ranked], [r[1] for r in ranked], f"{title}: articles naming them")
-            )
+            parts.append(self.ranking(ranked, f"{title}: articles naming them"))
         return _section(
             "entities",
             "Who and what the news was about",
@@ -283,9 +279,7 @@ class Report:
             "to inline).",
             "<div class='figures'>"
             + self.place_map(places)
-            + self.ranking(
-                [r[0] for r in countries], [r[1] for r in countries], "Countries: articles placing news there"
-            )
+            + self.ranking(countries, "Countries: articles placing news there")
             + "</div>",
         )
 
@@ -299,7 +293,7 @@ class Report:
             "quotes",
             "Most quoted",
             "Speakers of direct quotes, by quotes attributed to them, with their shortest quote as a sample.",
-            self.ranking([r[0] for r in speakers], [r[1] for r in speakers], "Quotes per speaker")
+            self.ranking(speakers, "Quotes per speaker")
             + _table(
                 ("speaker", "quotes", "articles", "a quote"),
                 [(s, q, a, _cut(t, 200)) for s, q, a, t in speakers[:10]],
@@ -319,7 +313,7 @@ class Report:
             "counts",
             "Numbers in the news",
             "Counted things (people killed, arrests, ...) found in the articles' sentences.",
-            self.ranking([r[0] for r in kinds], [r[1] for r in kinds], "What was counted")
+            self.ranking(kinds, "What was counted")
             + "<h3>Biggest counts</h3>"
             + _table(
                 ("number", "of", "kind", "as written", "article"),
@@ -349,12 +343,14 @@ class Report:
     def _empty(self, title: str) -> str:
         return f"<div class='chart-empty'><h3>{html.escape(title)}</h3><p class='empty'>Nothing to show yet.</p></div>"
 
-    def ranking(self, labels: list, values: list, title: str) -> str:
-        """Horizontal bars, biggest on top; long labels cut so the bars keep their room."""
+    def ranking(self, rows: list, title: str) -> str:
+        """Horizontal bars of ``(label, value, ...)`` rows, biggest on top; long labels cut so the
+        bars keep their room."""
         import plotly.graph_objects as go
 
-        if not labels:
+        if not rows:
             return self._empty(title)
+        labels, values = [row[0] for row in rows], [row[1] for row in rows]
         shown = [_cut(str(label), 40) for label in labels]
         figure = go.Figure(
             go.Bar(

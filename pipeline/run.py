@@ -199,12 +199,18 @@ UNSUPPORTED_RUNNERS = {
 }
 
 
-def check_runner(options: PipelineOptions) -> None:
-    """Raise ValueError for a runner that cannot run newsbeam correctly (README: Running at scale)."""
+def runner_name(options: PipelineOptions) -> str:
+    """The runner's class name (``DirectRunner`` when none is given), whether named or passed as one."""
     from apache_beam.options.pipeline_options import StandardOptions
 
     runner = options.view_as(StandardOptions).runner
-    name = (runner if isinstance(runner, str) else type(runner).__name__ if runner else "").rsplit(".", 1)[-1]
+    name = runner if isinstance(runner, str) else type(runner).__name__ if runner else "DirectRunner"
+    return name.rsplit(".", 1)[-1]
+
+
+def check_runner(options: PipelineOptions) -> None:
+    """Raise ValueError for a runner that cannot run newsbeam correctly (README: Running at scale)."""
+    name = runner_name(options)
     if name in UNSUPPORTED_RUNNERS:
         raise ValueError(f"--runner {name} is not supported: {UNSUPPORTED_RUNNERS[name]}")
 
