@@ -38,7 +38,7 @@ class Routes:
         self.routes: dict[str, list[tuple[int, dict, bytes, float]]] = {}
         self.hits: list[str] = []
         self.in_flight = 0
-        self.max_in_flight = 0  # the most requests the server was answering at once
+        self.max_in_flight = 0  # the most requests the server was answering at once (before sending)
         self.lock = threading.Lock()
 
     def add(
@@ -75,13 +75,15 @@ def serve():
                 status, headers, body, delay = routes.answer(self.path.split("?")[0])
                 routes.in_flight += 1
                 routes.max_in_flight = max(routes.max_in_flight, routes.in_flight)
+            # A request stops counting before its answer is sent: the client may send its next
+            # request as soon as it has the answer, before this thread would run on after _send.
             try:
                 if delay:
                     time.sleep(delay)
-                self._send(status, headers, body)
             finally:
                 with routes.lock:
                     routes.in_flight -= 1
+            self._send(status, headers, body)
 
         def _send(self, status, headers, body):
             try:
