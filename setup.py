@@ -15,7 +15,7 @@ setup(
     packages=find_packages(
         include=["pipeline", "pipeline.*", "transforms", "transforms.*", "schemas", "schemas.*"]
     ),
-    package_data={"pipeline": ["samples/*/*"]},
+    package_data={"pipeline": ["samples/*/*", "assets/*"]},
     include_package_data=True,
     install_requires=[
         "apache-beam>=2.60,<3",

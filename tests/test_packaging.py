@@ -1,4 +1,4 @@
-"""What Dataflow workers install: the sdist carries every module, the samples and the spaCy model pin."""
+"""What Dataflow workers install: the sdist carries every module, the samples, the report's assets and the spaCy model pin."""
 
 import subprocess
 import sys
@@ -34,8 +34,9 @@ def test_every_module_and_sample_is_in_the_sdist(sdist):
     for package in ("pipeline", "transforms", "schemas"):
         for module in (ROOT / package).glob("*.py"):
             assert f"{package}/{module.name}" in names, module
-    samples = [p for p in (ROOT / "pipeline" / "samples").rglob("*") if p.is_file()]
-    assert samples and all(str(p.relative_to(ROOT)) in names for p in samples)
+    for folder in ("samples", "assets"):  # the sample inputs, the report's base map
+        files = [p for p in (ROOT / "pipeline" / folder).rglob("*") if p.is_file()]
+        assert files and all(str(p.relative_to(ROOT)) in names for p in files), folder
     assert {"setup.py", "README.md"} <= names
     assert not any(name.startswith(("tests/", "benchmarks/", "out/", ".venv/")) for name in names)
 

@@ -7,6 +7,7 @@ installs) through Playwright; where either is missing it skips and says which. W
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -90,28 +91,50 @@ def test_report_usage_errors_exit_2(argv, message, tmp_path, capsys):
     assert message in capsys.readouterr().err
 
 
-def _open_in_chromium(page_path: Path, screenshot: Path) -> dict:
-    """Load the page in headless Chromium; what it logged, fetched and drew."""
+@contextlib.contextmanager
+def _chromium():
+    """Headless Chromium: yields ``open(path)``, a page loaded from ``path`` whose console
+    errors, page errors and network requests are collected in ``page.found``; skips where
+    Playwright or Chromium is missing."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
     if CHROMIUM is None:
         pytest.skip("no Chromium on this machine: install Debian's chromium package (.ci/run does)")
-    found = {"console": [], "requests": []}
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
+
+        def open_page(path: Path):
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("console", lambda m: found["console"].append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)  # fmt: skip
-            page.on("pageerror", lambda e: found["console"].append(f"pageerror: {e}"))
-            page.on("request", lambda r: found["requests"].append(r.url) if not r.url.startswith(("file:", "data:")) else None)  # fmt: skip
-            page.goto(page_path.as_uri(), wait_until="load")
-            page.wait_for_timeout(500)
-            found["charts"] = page.eval_on_selector_all(
-                "[data-chart]",
-                "els => els.map(e => [e.dataset.chart, e.querySelectorAll('svg.main-svg .point').length])",
-            )
-            page.screenshot(path=str(screenshot), full_page=True)
+            page.found = {"console": [], "requests": []}
+            page.on("console", lambda m: page.found["console"].append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)  # fmt: skip
+            page.on("pageerror", lambda e: page.found["console"].append(f"pageerror: {e}"))
+            page.on("request", lambda r: page.found["requests"].append(r.url) if not r.url.startswith(("file:", "data:")) else None)  # fmt: skip
+            page.goto(path.as_uri(), wait_until="load")
+            page.wait_for_timeout(300)
+            return page
+
+        try:
+            yield open_page
         finally:
             browser.close()
+
+
+def _open_in_chromium(page_path: Path, screenshot: Path) -> dict:
+    """Load the page in headless Chromium; what it logged, fetched and drew."""
+    with _chromium() as open_page:
+        page = open_page(page_path)
+        found = page.found
+        found["charts"] = page.eval_on_selector_all(
+            "[data-chart]",
+            "els => els.map(e => [e.dataset.chart, e.querySelectorAll('svg.main-svg .point').length])",
+        )
+        # Each chart drawn within its box (a chart drawn before its neighbour existed once took
+        # the whole row and ran under it), and the map over its world outlines.
+        found["too_wide"] = page.eval_on_selector_all(
+            ".plotly-graph-div",
+            "els => els.filter(d => d._fullLayout.width > d.parentElement.getBoundingClientRect().width + 1).map(d => d.id)",
+        )
+        found["land"] = page.eval_on_selector_all(".geo .layer.land path", "els => els.length")
+        page.screenshot(path=str(screenshot), full_page=True)
     return found
 
 
@@ -121,6 +144,8 @@ def test_chromium_draws_every_chart_without_a_console_error(sample_report, tmp_p
     assert found["requests"] == []  # nothing from the network
     assert len(found["charts"]) >= 12
     assert [name for name, marks in found["charts"] if marks == 0] == []  # each drew a bar or marker per row
+    assert found["too_wide"] == []
+    assert found["land"] == 1  # the base map, inlined
     assert (tmp_path / "report.png").stat().st_size > 50_000
     if os.environ.get("NEWSBEAM_UPDATE_SCREENSHOT"):
         (ROOT / "docs").mkdir(exist_ok=True)
@@ -133,6 +158,139 @@ def test_chromium_opens_the_empty_report_without_a_console_error(tmp_path):
     assert found["console"] == [] and found["requests"] == [] and found["charts"] == []
 
 
+@pytest.mark.parametrize(
+    "days, grain",
+    [(1, "day"), (120, "day"), (121, "week"), (840, "week"), (841, "month"), (3000, "month")],
+)
+def test_the_filter_steps_by_day_then_week_then_month(days, grain):
+    import datetime as dt
+
+    from pipeline.report import MAX_STEPS, grain as grain_of, steps
+
+    first = dt.date(2025, 12, 30)
+    last = first + dt.timedelta(days=days - 1)
+    assert grain_of(first, last) == grain
+    chosen = steps(first, last, grain)
+    assert len(chosen) <= MAX_STEPS + 1 and chosen == sorted(set(chosen))
+    assert chosen[0] <= first <= last and chosen[-1] <= last
+
+
+@pytest.mark.parametrize("grain", ["day", "week", "month"])
+def test_every_date_falls_on_a_step_as_duckdb_truncates_it(grain):
+    """The page numbers steps in Python (steps) and DuckDB puts rows on them (step_sql): every
+    day of 1,000, across year ends and a leap day, must land on a step the page has."""
+    import datetime as dt
+
+    import duckdb
+
+    from pipeline.report import step_sql, steps
+
+    first, last = dt.date(2023, 12, 20), dt.date(2026, 9, 14)
+    known = set(steps(first, last, grain))
+    got = duckdb.sql(
+        f"SELECT DISTINCT {step_sql('d', grain)} FROM (SELECT CAST(range AS DATE) AS d "
+        f"FROM range(DATE '{first}', DATE '{last}' + INTERVAL 1 DAY, INTERVAL 1 DAY))"
+    ).fetchall()
+    assert {d for (d,) in got} == known
+
+
+def test_the_counts_per_step_add_up_to_the_whole_range(sample_output):
+    """What the filter sums (cells) over every step is what the page drew for the whole range."""
+    from pipeline.report import Report
+
+    report = Report(str(sample_output))
+    report._plan_steps()
+    for ranked, width in (
+        (report.by_step("entities", ["coalesce(entity, text)"], ["count(DISTINCT article_id)"], "TRUE", "v0 DESC, k0", 100), 1),
+        (report.by_step("places", ["name", "latitude"], ["count(*)", "count(DISTINCT article_id)"], "latitude IS NOT NULL", "v0 DESC, k0, k1", 100), 2),
+        (report.by_step("articles", ["language"], ["count(*)"], "TRUE", "v0 DESC, k0", 1), 1),
+    ):  # fmt: skip
+        assert ranked.rows and ranked.cells
+        sums: dict = {}
+        for i in range(0, len(ranked.cells), 2 + width):
+            step, group, *values = ranked.cells[i : i + 2 + width]
+            assert step == -1 or 0 <= step < len(report.steps)
+            sums[group] = [a + b for a, b in zip(sums.get(group, [0] * width), values, strict=True)]
+        assert [sums[i] for i in range(len(ranked.rows))] == [list(row[-width:]) for row in ranked.rows]
+    assert len(ranked.rows) == 1  # the limit holds, and the cells are the kept groups' only
+
+
+READ_CHARTS = """() => {
+    const plain = v => v == null ? null : Array.from(v, x => typeof x === 'number' ? Math.round(x * 1e6) / 1e6 : x);
+    const charts = {};
+    for (const box of document.querySelectorAll('[data-chart]')) {
+        const div = box.querySelector('.plotly-graph-div');
+        const t = div.data[0];
+        charts[box.dataset.chart] = {x: plain(t.x), y: plain(t.y), lat: plain(t.lat), lon: plain(t.lon),
+            text: plain(t.text), size: plain(t.marker && t.marker.size), range: div.layout.xaxis && div.layout.xaxis.range};
+    }
+    return charts;
+}"""
+
+
+def _drawn(page, names) -> dict:
+    """What the named charts show: bars as (label, value) pairs, map points as a sorted list."""
+    charts = page.evaluate(READ_CHARTS)
+    out = {}
+    for name in names:
+        chart = charts.get(name)
+        if chart is None:  # built empty for those dates: "Nothing to show yet"
+            out[name] = []
+        elif chart["lat"] is not None:
+            out[name] = sorted(zip(chart["lat"], chart["lon"], chart["text"], chart["size"], strict=True))
+        elif name.startswith("Top") or chart["x"] and isinstance(chart["x"][0], (int, float)):
+            out[name] = list(zip(chart["y"] or [], chart["x"] or [], strict=True))
+        else:
+            out[name] = list(zip(chart["x"] or [], chart["y"] or [], strict=True))
+    return out
+
+
+def test_the_date_filter_redraws_the_article_charts_as_a_page_built_for_those_dates(sample_output, sample_report, tmp_path):  # fmt: skip
+    """The page's date filter (pipeline/assets/report.js) against --since/--until (SQL): each
+    redrawn chart shows what a page built for the same days shows, bar for bar, point for point;
+    "All dates" brings the page back; the per-day chart's slider moves the filter."""
+    days = [str(d) for (d,) in connect(str(sample_output)).execute(
+        "SELECT DISTINCT published_date FROM articles WHERE published_date IS NOT NULL ORDER BY 1").fetchall()]  # fmt: skip
+    assert len(days) >= 3
+    ranges = [(days[0], days[0]), (days[1], days[-1]), (days[-1], None)]
+    built = {}
+    for since, until in ranges:
+        path = tmp_path / f"{since}-{until}.html"
+        argv = ["report", "--output", str(sample_output), "--html", str(path), "--since", since]
+        assert main(argv + (["--until", until] if until else [])) == 0
+        built[since, until] = path
+    with _chromium() as open_page:
+        page = open_page(sample_report)
+        data = page.evaluate("() => JSON.parse(document.getElementById('filter-data').textContent)")
+        ids = [i for i, chart in data["charts"].items() if chart["kind"] != "days"]
+        names = page.evaluate("ids => ids.map(i => document.getElementById(i).closest('[data-chart]').dataset.chart)", ids)  # fmt: skip
+        assert {"Top 20 sources", "Languages", "Places mentioned", "Quotes per speaker"} <= set(names)
+        whole = _drawn(page, names)
+        for since, until in ranges:
+            page.fill("#since", since)
+            page.dispatch_event("#since", "change")
+            page.fill("#until", until or "")
+            page.dispatch_event("#until", "change")
+            filtered = _drawn(page, names)
+            per_day = page.evaluate(READ_CHARTS)["Articles per day published"]["range"]
+            expected = _drawn(open_page(built[since, until]), names)
+            for name in names:
+                assert filtered[name] == expected[name], (since, until, name)
+            assert filtered != whole
+            assert per_day[0].startswith(since) and per_day[1].startswith(until or days[-1])
+        page.click("#all-dates")
+        assert _drawn(page, names) == whole
+        # The slider: a range over the second to last days, as dragging it gives.
+        page.evaluate(
+            "r => Plotly.relayout(document.querySelector(\"[data-chart='Articles per day published'] .plotly-graph-div\"), {'xaxis.range': r})",
+            [f"{days[1]} 00:00:00", f"{days[-1]} 23:59:00"],
+        )
+        page.wait_for_timeout(200)
+        assert (page.input_value("#since"), page.input_value("#until")) == (days[1], days[-1])
+        assert _drawn(page, names) == _drawn(open_page(built[days[1], days[-1]]), names)
+        assert page.found["console"] == [] and page.found["requests"] == []
+
+
 def _write(folder: Path, table: str, key: str, rows: dict) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -143,16 +301,18 @@ def _write(folder: Path, table: str, key: str, rows: dict) -> None:
 
 
 def test_the_page_stays_readable_at_100000_articles(tmp_path):
-    """Charts are drawn from aggregates: 100,000 articles from 5,000 sites over a year give the
-    same few bars a small run gives, and a page barely bigger than the charting library."""
+    """Charts are drawn from aggregates: 100,000 articles from 5,000 sites over a year, naming
+    20,000 people, give the same few bars a small run gives, and a page whose own part (all but
+    plotly.js) stays small, the date filter's counts per week included."""
     import datetime as dt
     import random
 
-    from pipeline.report import build_report
+    from pipeline.report import CANDIDATES, TOP, Report
 
     rng = random.Random(7)
     start = dt.date(2026, 1, 1)
     per_day: dict = {}
+    entities: dict = {}
     for i in range(100_000):
         day = start + dt.timedelta(days=rng.randrange(365))
         rows = per_day.setdefault(day, {"article_id": [], "title": [], "source_domain": [], "language": [], "copies": [], "run_id": []})  # fmt: skip
@@ -162,8 +322,19 @@ def test_the_page_stays_readable_at_100000_articles(tmp_path):
         rows["language"].append(rng.choice(["en", "de", "fr", "es"]))
         rows["copies"].append(1 + int(rng.expovariate(1.0)))
         rows["run_id"].append("big-1")
+        named = entities.setdefault(
+            day, {"article_id": [], "text": [], "label": [], "entity": [], "run_id": []}
+        )
+        for _ in range(3):
+            person = f"Person {int(rng.paretovariate(1.1)) % 20_000}"
+            named["article_id"].append(f"{i:032x}")
+            named["text"].append(person)
+            named["label"].append("PERSON")
+            named["entity"].append(person)
+            named["run_id"].append("big-1")
     for day, rows in per_day.items():
         _write(tmp_path, "articles", f"published_date={day}", rows)
+        _write(tmp_path, "entities", f"published_date={day}", entities[day])
     now = dt.datetime(2026, 12, 31, 3, tzinfo=dt.timezone.utc)
     _write(
         tmp_path,
@@ -180,11 +351,17 @@ def test_the_page_stays_readable_at_100000_articles(tmp_path):
             "extract_errors": [0],
         },
     )
-    page = build_report(str(tmp_path))
+    report = Report(str(tmp_path))
+    page = report.html()
     from plotly.offline import get_plotlyjs
 
-    assert len(page) - len(get_plotlyjs()) < 400_000  # aggregates, not 100,000 rows
+    own = len(page.encode()) - len(get_plotlyjs().encode())
+    assert own < 300_000, own  # aggregates, not 100,000 rows (126 KB when written)
     assert "<b>100,000</b>articles" in page
-    named = {s for s in re.findall(r"site-\d+\.example", page)}
-    assert len(named) == 20  # the top 20 sources, not 5,000 labels
+    assert report.grain == "week" and len(report.steps) == 53  # a year in weeks, not 365 days
+    rankings = [c for c in report._filters.values() if c["kind"] == "ranking"]
+    assert rankings and all(len(c["keys"]) <= CANDIDATES for c in rankings)
+    drawn = re.sub(r"<script type='application/json' id='filter-data'>.*?</script>", "", page, flags=re.S)
+    assert len(set(re.findall(r"site-\d+\.example", drawn))) == TOP  # 20 sources drawn, not 5,000
+    assert len(set(re.findall(r"Person \d+\b", drawn))) == TOP
     assert "Story number 99999" not in page
