@@ -318,11 +318,44 @@ def read_with_newspaper(html: str, url: str) -> dict:
     return NewspaperReading(html, url).as_dict()
 
 
+#: Posts of other sites embedded in a story (their widgets' markup): not the story's text.
+EMBEDDED_POSTS = (
+    "//blockquote[contains(@class, 'twitter-tweet') or contains(@class, 'instagram-media')"
+    " or contains(@class, 'tiktok-embed') or contains(@class, 'bluesky-embed')]"
+)
+
+
+#: A list whose items all hold a link, and at least this share of whose text is link text, is a
+#: list of links to other pages (related stories, topics, the site's apps), not the story's text.
+LINK_LIST_SHARE = 0.5
+
+
+def without_furniture(tree):
+    """The page without what is never the story, before trafilatura reads it: posts of other
+    sites embedded in it, and lists of links. Changes ``tree`` and returns it."""
+    for node in tree.xpath(EMBEDDED_POSTS):
+        node.drop_tree()
+    for listing in tree.xpath("//ul | //ol"):
+        items = [child for child in listing if child.tag == "li"]
+        if len(items) < 2 or not all(item.xpath(".//a") for item in items):
+            continue
+        text = sum(len(" ".join(item.text_content().split())) for item in items)
+        linked = sum(len(" ".join(a.text_content().split())) for item in items for a in item.xpath(".//a"))
+        if text and linked >= LINK_LIST_SHARE * text and listing.getparent() is not None:
+            listing.drop_tree()
+    return tree
+
+
 def read_with_trafilatura(html: str, url: str) -> dict:
     """trafilatura's reading of one page (its body text is the better one on fundus: README)."""
     import trafilatura
 
-    document = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+    tree = trafilatura.load_html(html)  # parsed as trafilatura parses it (comments dropped)
+    document = None
+    if tree is not None:
+        document = trafilatura.bare_extraction(
+            without_furniture(tree), url=url, with_metadata=True, include_comments=False
+        )
     if document is None:
         return {"title": None, "authors": [], "published": None, "text": "", "site_name": None}
     found = document.as_dict() if hasattr(document, "as_dict") else dict(document)

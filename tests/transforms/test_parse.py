@@ -456,3 +456,33 @@ def test_placeholder_and_future_dates_are_not_publication_dates():
     far = dt.datetime(9999, 12, 31, tzinfo=dt.timezone.utc)
     article = article_from_record(_story_record(_story_page(head), published_at=far, captured_at=far))
     assert article["published_at"] is None  # not year 1, and not the feed's year 9999 either
+
+
+TWEET = (
+    "<blockquote class='twitter-tweet'><p>Gates open at last, says the harbour master "
+    "pic.twitter.com/AbCd123</p>— Port Watch (@portwatch) <a href='https://x.example/s/1'>May 3, 2024</a>"
+    "</blockquote>"
+)
+RELATED = (
+    "<ul><li><a href='/a'>Ferry fares to rise in June</a></li>"
+    "<li><a href='/b'>Harbour wall repairs finished early</a></li>"
+    "<li>Also: <a href='/c'>New pier cafe opens its doors to walkers</a></li></ul>"
+)
+FACTS = (
+    "<ul><li>The gates weigh 300 tonnes each and took eleven months to build.</li>"
+    "<li>Boats up to 40 metres long will pass, says the <a href='/report'>report</a>.</li></ul>"
+)
+
+
+def test_embedded_posts_and_lists_of_links_are_not_the_story():
+    html = f"<html lang='en'><head></head><body><article><h1>Lock gates to open</h1>{STORY}{TWEET}{RELATED}</article></body></html>"  # fmt: skip
+    text = article_from_record(InputRecord("p", "html", "https://port.example/a", html=html))["text"]
+    assert "new lock gates would open in spring" in text and "40 million pounds" in text
+    for furniture in ("pic.twitter.com", "@portwatch", "Gates open at last", "Ferry fares", "pier cafe"):
+        assert furniture not in text, furniture
+
+
+def test_a_list_in_the_story_stays_though_it_holds_a_link():
+    html = f"<html lang='en'><head></head><body><article><h1>Lock gates to open</h1>{STORY}{FACTS}</article></body></html>"  # fmt: skip
+    text = article_from_record(InputRecord("p", "html", "https://port.example/a", html=html))["text"]
+    assert "300 tonnes" in text and "Boats up to 40 metres" in text
