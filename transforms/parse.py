@@ -27,6 +27,12 @@ BOILERPLATE_LINES = re.compile(
       | learn\ how\ your\ comment\ data\ is\ processed\.?
       | (?:leave\ a\ (?:comment|reply)|comments\ are\ closed|show\ comments|\d+\ comments?)\.?
       | (?:sign\ up|subscribe)\ (?:to|for)\ (?:our|the)\ .{0,40}newsletter.{0,80}
+      # a call to sign up or subscribe, a copyright line, a reading time: "Sign up for our emails",
+      # "© dpa-infocom, dpa:240516-99-53606/3", "Lesedauer: 4 Minuten", "3 min read"
+      | (?:sign\ up|subscribe|register)\b.{0,100}
+      | (?:©|\(c\)\ |copyright\b).{0,200}
+      | (?:lesedauer|lesezeit|reading\ time|temps\ de\ lecture|tiempo\ de\ lectura)\s*:?\s*\d+.{0,20}
+      | -?\s*\d+\s*(?:min|mins|minutes?|minuten)\.?\s+(?:read|lesezeit|lesedauer|de\ lecture|de\ lectura)
       | share\ (?:this|on\ \w+)(?:\ (?:article|story))?:?
       | (?:related\ (?:stories|articles|coverage)|read\ more|advertisement):?
       # a link to another story under a teaser label: "READ MORE: ...", "Lesen Sie auch: ..."
@@ -38,7 +44,10 @@ BOILERPLATE_LINES = re.compile(
       | for\ more\ (?:stories|news|articles)\ like\ this\b.{0,100}
       # the placeholder of an embedded player or post that was not loaded
       | link\ zum\ (?:youtube|twitter|x|instagram|facebook|tiktok|podcast|spotify)-inhalt
-      | (?:externer\ inhalt|embed)\.?
+      | (?:externer\ inhalt(?:\ nicht\ verfügbar)?|embed)\.?
+      # a photo credit on its own: "Photo: AFP", "STR/AFP via Getty Images"
+      | (?:photo|foto|bild|image|picture)s?\s*(?:\[m\])?\s*:\s*.{1,60}
+      | .{0,60}\b(?:getty\ images|shutterstock|imago\ images)
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -332,9 +341,15 @@ LINK_LIST_SHARE = 0.5
 
 def without_furniture(tree):
     """The page without what is never the story, before trafilatura reads it: posts of other
-    sites embedded in it, and lists of links. Changes ``tree`` and returns it."""
+    sites embedded in it, the next story run below it, and lists of links. Changes ``tree`` and
+    returns it."""
     for node in tree.xpath(EMBEDDED_POSTS):
         node.drop_tree()
+    # A page that runs the next story under this one (infinite scroll) gives it an <article> and
+    # an <h1> of its own: the first such article is this page's story.
+    headed = [node for node in tree.xpath("//article[not(ancestor::article)]") if node.xpath(".//h1")]
+    for later in headed[1:]:
+        later.drop_tree()
     for listing in tree.xpath("//ul | //ol"):
         items = [child for child in listing if child.tag == "li"]
         if len(items) < 2 or not all(item.xpath(".//a") for item in items):

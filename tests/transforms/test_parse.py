@@ -23,6 +23,15 @@ FOOTER = "This site uses Akismet to reduce spam. Learn how your comment data is 
         ("One.\n\nCaption here.\nCaption here.\n\nTwo.", "One.\n\nCaption here.\n\nTwo."),
         ("One.\n\nCaption.\n\nCaption.\n\nTwo.", "One.\n\nCaption.\n\nTwo."),
         ("One.\n\nShare this:\n\nSubscribe to our daily newsletter\n\nTwo.", "One.\n\nTwo."),
+        ("One.\n\nSign up for our emails\n\nTwo.\n\nSubscribe Now!", "One.\n\nTwo."),
+        ("Lesedauer: 4 Minuten\n\nOne.\n\n© dpa-infocom, dpa:240516-99-53606/3 (dpa)", "One."),
+        ("- 3 min read\n\nOne.\n\nCopyright © AFP 2017-2026. All rights reserved.", "One."),
+        ("One.\n\nPhoto: AFP\n\nSTR/AFP via Getty Images\n\nTwo.", "One.\n\nTwo."),
+        # A sentence that names a photo agency or a copyright stays.
+        (
+            "Getty Images said on Monday it would cut 200 jobs.",
+            "Getty Images said on Monday it would cut 200 jobs.",
+        ),
         # A sentence of the story that only mentions subscribing stays.
         (
             "Readers who subscribe to the paper's newsletter rose 4%.",
@@ -486,3 +495,21 @@ def test_a_list_in_the_story_stays_though_it_holds_a_link():
     html = f"<html lang='en'><head></head><body><article><h1>Lock gates to open</h1>{STORY}{FACTS}</article></body></html>"  # fmt: skip
     text = article_from_record(InputRecord("p", "html", "https://port.example/a", html=html))["text"]
     assert "300 tonnes" in text and "Boats up to 40 metres" in text
+
+
+def test_the_next_story_run_below_the_page_s_own_is_cut_before_trafilatura_reads_it():
+    """A page that runs the next story under its own (an <article> with its own <h1>, as
+    infinite scroll does) loses it before trafilatura reads the page; nested articles and
+    headline-less teaser articles stay."""
+    import lxml.html
+
+    from transforms.parse import without_furniture
+
+    teaser = "<article><p>Teaser without a headline.</p></article>"
+    nested = "<article><h1>Quoted box</h1><p>Inside the story.</p></article>"
+    nxt = "<article><h1>Ferry fares to rise</h1><p>The ferry company said fares would rise.</p></article>"
+    page = f"<html><body><main><article><h1>Lock gates to open</h1>{STORY}{nested}</article>{teaser}<div>{nxt}</div></main></body></html>"  # fmt: skip
+    text = without_furniture(lxml.html.fromstring(page)).text_content()
+    assert "new lock gates would open in spring" in text and "Inside the story." in text
+    assert "Teaser without a headline." in text
+    assert "ferry company" not in text
