@@ -180,7 +180,7 @@ def evaluate_page(corpus: Path, gold: dict, repeats: int, systems: tuple = SYSTE
     from transforms.read import InputRecord
 
     def trafilatura_alone() -> dict:
-        reading = read_with_trafilatura(html, gold["url"])
+        reading = read_with_trafilatura(html, gold["url"], furniture_out=False)  # as it comes
         return {**reading, "published_at": parse_when(reading["published"])}
 
     html = decode_html(FetchedBody(gold["file"], gzip.decompress((corpus / gold["file"]).read_bytes())))

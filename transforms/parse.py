@@ -361,15 +361,20 @@ def without_furniture(tree):
     return tree
 
 
-def read_with_trafilatura(html: str, url: str) -> dict:
-    """trafilatura's reading of one page (its body text is the better one on fundus: README)."""
+def read_with_trafilatura(html: str, url: str, furniture_out: bool = True) -> dict:
+    """trafilatura's reading of one page (its body text is the better one on fundus: README),
+    of the page :func:`without_furniture` unless ``furniture_out`` is false (trafilatura alone,
+    as ``make eval`` compares it)."""
     import trafilatura
 
     tree = trafilatura.load_html(html)  # parsed as trafilatura parses it (comments dropped)
     document = None
     if tree is not None:
         document = trafilatura.bare_extraction(
-            without_furniture(tree), url=url, with_metadata=True, include_comments=False
+            without_furniture(tree) if furniture_out else tree,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
         )
     if document is None:
         return {"title": None, "authors": [], "published": None, "text": "", "site_name": None}
@@ -393,7 +398,8 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None, rea
     title json-ld > og:title > trafilatura > newspaper4k > h1 > <title>, site name stripped;
     date json-ld > meta > newspaper4k > htmldate > trafilatura, never after ``not_after``;
     authors json-ld > meta > newspaper4k > trafilatura, cleaned to people;
-    body trafilatura > newspaper4k, and newspaper4k's when trafilatura's stopped early
+    body trafilatura (of the page :func:`without_furniture`) > newspaper4k, and newspaper4k's
+    when trafilatura's stopped early
     (:func:`fields.stopped_early`).
     newspaper4k's authors and body are read only when everything before them in the order came
     up empty, or when ``read_all`` asks for every candidate (``newsbeam parse --explain``).
