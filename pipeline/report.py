@@ -34,6 +34,7 @@ EXAMPLES = 2
 CANDIDATES = 100
 #: The date filter's steps: days while there are at most this many, else weeks, else months.
 MAX_STEPS = 120
+DAY_MS = 86_400_000
 
 STYLE = """
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1d2433; background: #f6f7f9; }
@@ -534,8 +535,20 @@ class Report:
         if not days:
             return self._empty(title)
         figure = go.Figure(go.Bar(x=days, y=values, marker_color="#3b6fd4"))
+        # A tick a day over a month or less (Plotly would put some at noon, labelled as the same
+        # day twice); over longer spans Plotly's own ticks, with the hour when it zooms below a day.
+        ticks = {"tick0": days[0].isoformat(), "dtick": DAY_MS} if (days[-1] - days[0]).days <= 31 else {}
         figure.update_layout(
-            title=title, xaxis={"type": "date", "tickformat": "%Y-%m-%d", "rangeslider": {"visible": True}}
+            title=title,
+            xaxis={
+                "type": "date",
+                "tickformatstops": [
+                    {"dtickrange": [None, DAY_MS // 2], "value": "%Y-%m-%d %H:%M"},
+                    {"dtickrange": [DAY_MS, None], "value": "%Y-%m-%d"},
+                ],
+                "rangeslider": {"visible": True},
+                **ticks,
+            },
         )
         return self._figure(figure, title, 380, {"kind": "days"})
 

@@ -134,6 +134,9 @@ def _open_in_chromium(page_path: Path, screenshot: Path) -> dict:
             "els => els.filter(d => d._fullLayout.width > d.parentElement.getBoundingClientRect().width + 1).map(d => d.id)",
         )
         found["land"] = page.eval_on_selector_all(".geo .layer.land path", "els => els.length")
+        found["day_ticks"] = page.eval_on_selector_all(
+            "[data-chart='Articles per day published'] .xtick text", "els => els.map(e => e.textContent)"
+        )
         page.screenshot(path=str(screenshot), full_page=True)
     return found
 
@@ -146,6 +149,7 @@ def test_chromium_draws_every_chart_without_a_console_error(sample_report, tmp_p
     assert [name for name, marks in found["charts"] if marks == 0] == []  # each drew a bar or marker per row
     assert found["too_wide"] == []
     assert found["land"] == 1  # the base map, inlined
+    assert found["day_ticks"] and len(set(found["day_ticks"])) == len(found["day_ticks"])  # no day twice
     assert (tmp_path / "report.png").stat().st_size > 50_000
     if os.environ.get("NEWSBEAM_UPDATE_SCREENSHOT"):
         (ROOT / "docs").mkdir(exist_ok=True)
