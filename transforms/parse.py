@@ -29,8 +29,8 @@ BOILERPLATE_LINES = re.compile(
       | (?:sign\ up|subscribe)\ (?:to|for)\ (?:our|the)\ .{0,40}newsletter.{0,80}
       # a call to sign up or subscribe, a copyright line, a reading time: "Sign up for our emails",
       # "© dpa-infocom, dpa:240516-99-53606/3", "Lesedauer: 4 Minuten", "3 min read"
-      | (?:sign\ up|subscribe|register)\b.{0,100}
-      | (?:©|\(c\)\ |copyright\b).{0,200}
+      | (?:sign\ up|subscribe)\b.{0,100}
+      | (?:©|\(c\)\ |copyright\ (?:©|\(c\)|\d{4})).{0,200}
       | (?:lesedauer|lesezeit|reading\ time|temps\ de\ lecture|tiempo\ de\ lectura)\s*:?\s*\d+.{0,20}
       | -?\s*\d+\s*(?:min|mins|minutes?|minuten)\.?\s+(?:read|lesezeit|lesedauer|de\ lecture|de\ lectura)
       | share\ (?:this|on\ \w+)(?:\ (?:article|story))?:?
@@ -47,7 +47,7 @@ BOILERPLATE_LINES = re.compile(
       | (?:externer\ inhalt(?:\ nicht\ verfügbar)?|embed)\.?
       # a photo credit on its own: "Photo: AFP", "STR/AFP via Getty Images"
       | (?:photo|foto|bild|image|picture)s?\s*(?:\[m\])?\s*:\s*.{1,60}
-      | .{0,60}\b(?:getty\ images|shutterstock|imago\ images)
+      | [^.!?]{0,60}(?:/\s*|\bvia\ )(?:getty\ images|shutterstock|imago\ images)
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )

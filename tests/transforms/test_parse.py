@@ -32,6 +32,8 @@ FOOTER = "This site uses Akismet to reduce spam. Learn how your comment data is 
             "Getty Images said on Monday it would cut 200 jobs.",
             "Getty Images said on Monday it would cut 200 jobs.",
         ),
+        ("The agency sold the picture to Getty Images", "The agency sold the picture to Getty Images"),
+        ("Copyright law changed in 2019.", "Copyright law changed in 2019."),
         # A sentence of the story that only mentions subscribing stays.
         (
             "Readers who subscribe to the paper's newsletter rose 4%.",
