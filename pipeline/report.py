@@ -34,6 +34,7 @@ EXAMPLES = 2
 CANDIDATES = 100
 #: The date filter's steps: days while there are at most this many, else weeks, else months.
 MAX_STEPS = 120
+#: A day in milliseconds, Plotly's unit for date axis ticks.
 DAY_MS = 86_400_000
 
 STYLE = """
@@ -175,16 +176,22 @@ class Report:
             return Ranked(groups, [])
         index = {group[: len(keys)]: i for i, group in enumerate(groups)}
         step_index = {step: i for i, step in enumerate(self.steps)}
+        import pyarrow as pa
+
+        # The groups just found, as a relation to join on, rather than finding them again.
+        kept = pa.table({f"k{i}": [group[i] for group in groups] for i in range(len(keys))})
+        self.con.register("kept_groups", kept)
+        try:
+            per_step = self.rows(
+                f"WITH base AS ({base}) SELECT step, {key_names}, {aggregates} FROM base "
+                f"SEMI JOIN kept_groups USING ({key_names}) GROUP BY step, {key_names}"
+            )
+        finally:
+            self.con.unregister("kept_groups")
         cells = []
-        for row in self.rows(
-            f"WITH base AS ({base}), top AS (SELECT {key_names}, {aggregates} FROM base "
-            f"GROUP BY {key_names} ORDER BY {order} LIMIT {limit}) "
-            f"SELECT step, {key_names}, {aggregates} FROM base SEMI JOIN top USING ({key_names}) "
-            f"GROUP BY step, {key_names}"
-        ):
-            group = index.get(tuple(row[1 : 1 + len(keys)]))
-            if group is not None:
-                cells.extend((-1 if row[0] is None else step_index[row[0]], group, *row[1 + len(keys) :]))
+        for row in per_step:
+            group = index[tuple(row[1 : 1 + len(keys)])]
+            cells.extend((-1 if row[0] is None else step_index[row[0]], group, *row[1 + len(keys) :]))
         return Ranked(groups, cells)
 
     def _filter_bar(self) -> str:
@@ -214,7 +221,7 @@ class Report:
         """The world outlines plotly.js would fetch from its CDN for a map, given to it inline."""
         if not self._has_map:
             return ""
-        topojson = _asset("world_110m.json").replace("</", "<\\/")
+        topojson = _in_script(_asset("world_110m.json"))
         return (
             "<script>window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};"
             f"window.PlotlyGeoAssets.topojson['world_110m'] = {topojson};</script>"
@@ -691,9 +698,13 @@ def _asset(name: str) -> str:
     return resources.files("pipeline").joinpath("assets", name).read_text("utf-8")
 
 
+def _in_script(text: str) -> str:
+    """JSON text made safe inside a <script> element (no "</" to end it early)."""
+    return text.replace("</", "<\\/")
+
+
 def _json(value) -> str:
-    """JSON safe inside a <script> element."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return _in_script(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
 
 
 def _cut(text: str, limit: int) -> str:

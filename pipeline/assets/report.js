@@ -111,7 +111,6 @@
       var chart = data.charts[id];
       redraw[chart.kind](document.getElementById(id), chart, keep);
     });
-    document.body.dataset.filtered = keep ? since.value + ".." + until.value : "";
   }
 
   // The slider's range, in whole days: a day is in when the range covers its noon.
