@@ -7,9 +7,9 @@ OUT    ?= out
 
 .PHONY: venv run test eval eval-dedup bench bench-scale bench-dedup stress lint clean
 
-$(STAMP): setup.py
+$(STAMP): setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
@@ -57,8 +57,8 @@ stress: venv
 
 ## lint: ruff's checks and its formatter, in check mode
 lint: venv
-	$(BIN)/python -m ruff check pipeline transforms schemas tests benchmarks setup.py
-	$(BIN)/python -m ruff format --check pipeline transforms schemas tests benchmarks setup.py
+	$(BIN)/python -m ruff check newsbeam pipeline transforms schemas tests benchmarks setup.py
+	$(BIN)/python -m ruff format --check newsbeam pipeline transforms schemas tests benchmarks setup.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info .pytest_cache

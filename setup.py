@@ -2,6 +2,15 @@
 
 from setuptools import find_packages, setup
 
+#: The repository's top-level folders that install under the newsbeam namespace.
+TOP_LEVEL = ("pipeline", "transforms", "schemas")
+
+
+def _subpackages() -> list[str]:
+    """``pipeline``, ``transforms.read``, ...: every package under the top-level folders."""
+    return find_packages(include=[name for top in TOP_LEVEL for name in (top, f"{top}.*")])
+
+
 setup(
     name="newsbeam",
     version="0.1.0",
@@ -12,10 +21,12 @@ setup(
     long_description_content_type="text/markdown",
     license="Apache-2.0",
     python_requires=">=3.10",
-    packages=find_packages(
-        include=["pipeline", "pipeline.*", "transforms", "transforms.*", "schemas", "schemas.*"]
-    ),
-    package_data={"pipeline": ["samples/*/*", "assets/*"]},
+    # One top-level package, newsbeam. Its stages keep their folders at the repository's top
+    # (pipeline/, transforms/, schemas/) and install as newsbeam.pipeline, newsbeam.transforms and
+    # newsbeam.schemas; newsbeam/ itself holds the Python API and ``python -m newsbeam``.
+    packages=["newsbeam"] + [f"newsbeam.{name}" for name in _subpackages()],
+    package_dir={"newsbeam": "newsbeam", **{f"newsbeam.{top}": top for top in TOP_LEVEL}},
+    package_data={"newsbeam.pipeline": ["samples/*/*", "assets/*"]},
     include_package_data=True,
     install_requires=[
         "apache-beam>=2.60,<3",
@@ -77,5 +88,5 @@ setup(
         "aws": ["apache-beam[aws]"],
         "dask": ["apache-beam[dask]"],
     },
-    entry_points={"console_scripts": ["newsbeam=pipeline.cli:run_and_exit"]},
+    entry_points={"console_scripts": ["newsbeam=newsbeam.pipeline.cli:run_and_exit"]},
 )

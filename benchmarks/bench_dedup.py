@@ -106,7 +106,7 @@ def run_once(size: int) -> dict:
     """Dedup ``size`` articles on the in-process DirectRunner: seconds, peak memory and counts."""
     import apache_beam as beam
 
-    from transforms.dedup import DedupParams, Deduplicate
+    from newsbeam.transforms.dedup import DedupParams, Deduplicate
 
     made = [plan(n)[0] for n in range(size)]
     started = time.perf_counter()

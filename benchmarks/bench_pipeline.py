@@ -153,7 +153,7 @@ class Run:
 
 
 def run_cli(pages: Path, output: Path, beam_args: list[str], runner: str) -> Run:
-    command = [sys.executable, "-m", "pipeline", "run", "--output", str(output), "--input", f"html:{pages}"]
+    command = [sys.executable, "-m", "newsbeam", "run", "--output", str(output), "--input", f"html:{pages}"]
     measured = measure([command + beam_args])
     figures = {name: int(n) for name, n in SUMMARY_FIGURE.findall(measured.stdout)}
     stages = {}
@@ -198,12 +198,12 @@ def plain_loop(folder: Path, output: Path, shard: str) -> dict:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from transforms.dedup import DedupParams, fingerprint, with_ids
-    from transforms.extract import DEFAULT_MODEL, NlpConfig, doc_rows, keyword_rows, load_model
-    from transforms.fetch import FetchedBody, page_html
-    from transforms.parse import article_from_record, quiet_parser_warnings
-    from transforms.places import load_gazetteer
-    from transforms.read import InputRecord
+    from newsbeam.transforms.dedup import DedupParams, fingerprint, with_ids
+    from newsbeam.transforms.extract import DEFAULT_MODEL, NlpConfig, doc_rows, keyword_rows, load_model
+    from newsbeam.transforms.fetch import FetchedBody, page_html
+    from newsbeam.transforms.parse import article_from_record, quiet_parser_warnings
+    from newsbeam.transforms.places import load_gazetteer
+    from newsbeam.transforms.read import InputRecord
 
     index, count = (int(n) for n in shard.split("/"))
     stages = dict.fromkeys(("read", "parse", "dedup", "spacy", "keywords", "write"), 0.0)

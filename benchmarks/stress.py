@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_pipeline import measure  # noqa: E402
 from benchmarks.hostile import EXPECTED_KINDS, write_corpus  # noqa: E402
-from pipeline.query import connect  # noqa: E402
-from schemas import all_tables  # noqa: E402
+from newsbeam.pipeline.query import connect  # noqa: E402
+from newsbeam.schemas import all_tables  # noqa: E402
 
 #: Columns that hold the clock of the run that wrote them, not what was read.
 CLOCK_COLUMNS = {"ingested_at", "captured_at", "started_at", "finished_at", "run_date", "options", "versions"}
@@ -51,7 +51,7 @@ INVISIBLE = {"\x00", "\u202e", "\u202d", "\u2066", "\u200b", "\u2060", "\ufeff",
 
 
 def newsbeam_command(args: list[str]) -> list[str]:
-    return [sys.executable, "-m", "pipeline", "run", *args]
+    return [sys.executable, "-m", "newsbeam", "run", *args]
 
 
 def environment(fault: str | None = None) -> dict:

@@ -39,7 +39,7 @@ class UsageError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from pipeline import __version__
+    from newsbeam.pipeline import __version__
 
     parser = argparse.ArgumentParser(
         prog="newsbeam",
@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Run the pipeline. Any other Beam option (--runner, --direct_num_workers, "
         "--temp_location, ...) passes through to Beam.",
     )
-    from pipeline.options import NewsbeamOptions
+    from newsbeam.pipeline.options import NewsbeamOptions
 
     NewsbeamOptions._add_argparse_args(run)
     run.add_argument(
@@ -161,8 +161,8 @@ def _one_sentence(exc: BaseException) -> str:
 
 def _check_settings(args) -> None:
     """Dedup and spaCy settings that cannot work are usage errors, before Beam starts."""
-    from transforms.dedup import DedupParams
-    from transforms.extract import parse_model_specs
+    from newsbeam.transforms.dedup import DedupParams
+    from newsbeam.transforms.extract import parse_model_specs
 
     try:
         DedupParams(
@@ -179,7 +179,7 @@ def _check_settings(args) -> None:
 def _check_beam_options(unknown: list[str]) -> None:
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    from pipeline.run import check_runner
+    from newsbeam.pipeline.run import check_runner
 
     options = PipelineOptions(unknown)
     try:
@@ -195,7 +195,7 @@ def _check_beam_options(unknown: list[str]) -> None:
 def _check_window(args) -> None:
     """--run_date, --since and --until name days, and not two windows at once; a named day
     ("yesterday") is fixed here, so every part of the run means the same day."""
-    from transforms.filters import run_day, run_window
+    from newsbeam.transforms.filters import run_day, run_window
 
     for name in ("run_date", "since", "until"):
         value = getattr(args, name)
@@ -221,8 +221,8 @@ def _run_day(args) -> Optional[dt.date]:
 
 def _check_inputs(specs: list[str]) -> None:
     """Local SPECs that match no file are a typo, not a run: say so before starting Beam."""
-    from transforms.fetch import is_http
-    from transforms.read import expand_source, parse_spec
+    from newsbeam.transforms.fetch import is_http
+    from newsbeam.transforms.read import expand_source, parse_spec
 
     for spec in specs:
         source = parse_spec(spec)
@@ -241,7 +241,7 @@ def _newsbeam_argv(args, output: str) -> list[str]:
     """Our own options, as parsed, back into flags for NewsbeamOptions."""
     import argparse as _argparse
 
-    from pipeline.options import NewsbeamOptions
+    from newsbeam.pipeline.options import NewsbeamOptions
 
     declared = _argparse.ArgumentParser()
     NewsbeamOptions._add_argparse_args(declared)
@@ -267,20 +267,20 @@ LOCAL_RUNNERS = ("DirectRunner", "SwitchingDirectRunner", "BundleBasedDirectRunn
 def _local_runner(beam_argv: list[str]) -> bool:
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    from pipeline.run import runner_name
+    from newsbeam.pipeline.run import runner_name
 
     return runner_name(PipelineOptions(beam_argv)) in LOCAL_RUNNERS
 
 
 def command_run(args, beam_argv: list[str]) -> int:
-    from pipeline.run import RUN_ID, run
+    from newsbeam.pipeline.run import RUN_ID, run
 
     _check_beam_options(beam_argv)
     if args.run_id is not None and not RUN_ID.match(args.run_id):
         raise UsageError(f"--run_id {args.run_id!r} may only hold letters, digits, '.', '_' and '-'")
     _check_window(args)
     if args.input:
-        from transforms.filters import dated_inputs
+        from newsbeam.transforms.filters import dated_inputs
 
         try:
             specs = dated_inputs(args.input, _run_day(args))
@@ -303,7 +303,7 @@ def command_run(args, beam_argv: list[str]) -> int:
     if args.quiet or args.progress_dir or not _local_runner(beam_argv):
         outcome = run(_newsbeam_argv(args, output) + beam_argv)
     else:
-        from pipeline.progress import ProgressDisplay
+        from newsbeam.pipeline.progress import ProgressDisplay
 
         with ProgressDisplay(sys.stderr) as args.progress_dir:
             outcome = run(_newsbeam_argv(args, output) + beam_argv)
@@ -352,11 +352,11 @@ def print_summary(row: dict, output: str, wall_seconds: float, stage_seconds: Op
 
 
 def command_parse(args) -> int:
-    from transforms.dedup import with_ids
-    from transforms.errors import InputError
-    from transforms.fetch import FetchedBody, page_html
-    from transforms.parse import article_from_record, quiet_parser_warnings
-    from transforms.read import InputRecord, sniff_kind, to_uri
+    from newsbeam.transforms.dedup import with_ids
+    from newsbeam.transforms.errors import InputError
+    from newsbeam.transforms.fetch import FetchedBody, page_html
+    from newsbeam.transforms.parse import article_from_record, quiet_parser_warnings
+    from newsbeam.transforms.read import InputRecord, sniff_kind, to_uri
 
     if args.file == "-":
         data = sys.stdin.buffer.read()
@@ -431,7 +431,7 @@ def _json_default(value):
 
 
 def command_report(args) -> int:
-    from pipeline.report import build_report
+    from newsbeam.pipeline.report import build_report
 
     if "://" in args.output:
         raise UsageError(
@@ -463,7 +463,7 @@ def command_report(args) -> int:
 def _query(output: str, sql: str, params: Optional[list] = None):
     import duckdb
 
-    from pipeline.query import run_query
+    from newsbeam.pipeline.query import run_query
 
     if "://" not in output and not os.path.isdir(output):
         raise UsageError(f"output folder {output!r} does not exist")

@@ -6,7 +6,7 @@ Every argument is a ``newsbeam run`` option or a Beam option (the launcher adds 
 
 import sys
 
-from pipeline.cli import run_and_exit
+from newsbeam.pipeline.cli import run_and_exit
 
 if __name__ == "__main__":
     run_and_exit(["run", *sys.argv[1:]])

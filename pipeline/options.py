@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from transforms.dedup import DedupParams
-from transforms.extract import DEFAULT_MODEL, NlpConfig
-from transforms.fetch import USER_AGENT
-from transforms.parse import DEFAULT_TIME_BUDGET
+from newsbeam.transforms.dedup import DedupParams
+from newsbeam.transforms.extract import DEFAULT_MODEL, NlpConfig
+from newsbeam.transforms.fetch import USER_AGENT
+from newsbeam.transforms.parse import DEFAULT_TIME_BUDGET
 
 
 class NewsbeamOptions(PipelineOptions):

@@ -9,7 +9,7 @@ import threading
 import time
 from typing import Optional, TextIO
 
-from transforms.progress import STEPS, read_progress
+from newsbeam.transforms.progress import STEPS, read_progress
 
 #: Seconds between two redraws on a terminal, and between two logged lines elsewhere.
 INTERVAL = 2.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import glob
 import os
 
-from schemas import TableSpec, all_tables
+from newsbeam.schemas import TableSpec, all_tables
 
 #: DuckDB types of the partition keys, so they read as dates whatever the folder names hold.
 PARTITION_TYPES = {"published_date": "DATE", "run_date": "DATE"}

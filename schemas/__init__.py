@@ -117,7 +117,7 @@ def append_problem(existing: pa.Schema, spec: TableSpec) -> Optional[str]:
 
 def all_tables() -> dict[str, TableSpec]:
     """Every table newsbeam writes, by name, in the order a reader meets them."""
-    from schemas import (
+    from newsbeam.schemas import (
         articles, counts, duplicates, entities, errors, fingerprints, keywords, places, quotes, runs,
     )  # fmt: skip
 

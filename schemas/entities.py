@@ -2,7 +2,7 @@
 
 import pyarrow as pa
 
-from schemas import TableSpec, field
+from newsbeam.schemas import TableSpec, field
 
 TABLE = TableSpec(
     name="entities",

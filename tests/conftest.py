@@ -122,7 +122,7 @@ def http_server():
 def sample_output(tmp_path_factory) -> Path:
     """The bundled samples, run once in-process with run id ``runners-1``, their live progress
     counts kept beside the output (``<out>-progress``): shared by the tests that only read it."""
-    from pipeline.run import run, sample_inputs
+    from newsbeam.pipeline.run import run, sample_inputs
 
     out = tmp_path_factory.mktemp("samples")
     progress = out.parent / (out.name + "-progress")

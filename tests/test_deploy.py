@@ -8,7 +8,7 @@ import re
 import apache_beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline.options import NewsbeamOptions
+from newsbeam.pipeline.options import NewsbeamOptions
 from tests.conftest import ROOT
 
 DEPLOY = ROOT / "deploy"
@@ -51,10 +51,10 @@ def test_the_image_copies_what_exists_and_pins_the_installed_beam():
 def test_the_flex_entry_point_is_newsbeam_run(monkeypatch):
     import runpy
 
-    import pipeline.cli
+    import newsbeam.pipeline.cli
 
     seen = []
-    monkeypatch.setattr(pipeline.cli, "run_and_exit", lambda argv: seen.append(argv))
+    monkeypatch.setattr(newsbeam.pipeline.cli, "run_and_exit", lambda argv: seen.append(argv))
     monkeypatch.setattr("sys.argv", ["flex_template.py", "--output=gs://b/news", "--runner=DataflowRunner"])
     runpy.run_path(str(ROOT / "pipeline" / "flex_template.py"), run_name="__main__")
     assert seen == [["run", "--output=gs://b/news", "--runner=DataflowRunner"]]

@@ -4,8 +4,8 @@ import argparse
 
 import pytest
 
-from pipeline.options import NewsbeamOptions
-from schemas import all_tables
+from newsbeam.pipeline.options import NewsbeamOptions
+from newsbeam.schemas import all_tables
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

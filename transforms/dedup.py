@@ -31,8 +31,8 @@ from typing import Iterable, Optional
 
 import apache_beam as beam
 
-from transforms.redact import SECRET_PARAMS
-from transforms.timing import Timed
+from newsbeam.transforms.redact import SECRET_PARAMS
+from newsbeam.transforms.timing import Timed
 
 #: Query parameters that only say how a reader arrived (campaign, click and referral ids).
 TRACKING_PARAMS = re.compile(

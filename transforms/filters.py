@@ -14,7 +14,7 @@ from typing import Optional
 
 import apache_beam as beam
 
-from transforms.errors import ERRORS, error_row
+from newsbeam.transforms.errors import ERRORS, error_row
 
 
 @dataclass(frozen=True)

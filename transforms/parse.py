@@ -15,9 +15,9 @@ from typing import Optional
 
 import apache_beam as beam
 
-from transforms.errors import InputError, apply_with_errors, failed
-from transforms.read import InputRecord
-from transforms.timing import TimeBudgetExceeded, deadline, timed
+from newsbeam.transforms.errors import InputError, apply_with_errors, failed
+from newsbeam.transforms.read import InputRecord
+from newsbeam.transforms.timing import TimeBudgetExceeded, deadline, timed
 
 # Whole lines that are page furniture, not story: comment widgets, newsletter and share blocks.
 # Kept short and anchored so a sentence of the story that merely mentions "subscribe" stays.
@@ -150,7 +150,7 @@ def fragment_text(html: Optional[str]) -> str:
 
 def without_headline(text: str, *titles: Optional[str]) -> str:
     """The body without a first paragraph that only repeats a headline (trafilatura keeps the h1)."""
-    from transforms.fields import normalise_title
+    from newsbeam.transforms.fields import normalise_title
 
     first, _, rest = text.partition("\n\n")
     if rest and normalise_title(first) in {normalise_title(t) for t in titles if t}:
@@ -406,8 +406,8 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None, rea
     """
     import lxml.html
 
-    from transforms import fields
-    from transforms.structured import Evidence, page_evidence
+    from newsbeam.transforms import fields
+    from newsbeam.transforms.structured import Evidence, page_evidence
 
     tags = html.count("<")
     if tags > MAX_TAGS:
@@ -536,8 +536,8 @@ def parse_text(text: str, find_headline: bool = True) -> dict:
 def language_and_tone(text: str, page_language: Optional[str], record: InputRecord) -> dict:
     """The article's language, detected from its body when the detector is sure, else what the
     page or the input declared; and its tone where a lexicon covers that language."""
-    from transforms.language import detect_language
-    from transforms.tone import tone
+    from newsbeam.transforms.language import detect_language
+    from newsbeam.transforms.tone import tone
 
     detected, _ = detect_language(text)
     if detected:
@@ -566,7 +566,7 @@ def article_from_record(
     The page's own values win; the feed's or dump's hints fill what the page lacks. The ids
     (``article_id``, ``canonical_url``) are set by Deduplicate, which owns URL canonicalisation.
     """
-    from transforms.fields import as_utc, plausible_published, utc_offset, visible
+    from newsbeam.transforms.fields import as_utc, plausible_published, utc_offset, visible
 
     now = now or dt.datetime.now(dt.timezone.utc)
     # A story cannot be published after it was captured: the WARC date or fetch time bounds

@@ -132,7 +132,7 @@ def _named(names: dict, span) -> str:
     """The normalised name of the entity a span is (or starts); else, for a span that is part of
     a person's name in the article ("Le Drian", "Cameron" outside any entity), that name; else
     the span's text."""
-    from transforms.names import clean_name, is_part_of_name
+    from newsbeam.transforms.names import clean_name, is_part_of_name
 
     found = names.get((span.start_char, span.end_char))
     if found is None:

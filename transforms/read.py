@@ -24,9 +24,9 @@ from typing import Iterator, Optional, Union
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.errors import ERRORS, InputError, apply_with_errors, failed
-from transforms.fetch import FetchedBody, FetchPolicy, fetch, file_path, is_http
-from transforms.timing import timed_iter
+from newsbeam.transforms.errors import ERRORS, InputError, apply_with_errors, failed
+from newsbeam.transforms.fetch import FetchedBody, FetchPolicy, fetch, file_path, is_http
+from newsbeam.transforms.timing import timed_iter
 
 KINDS = ("rss", "opml", "sitemap", "urls", "warc", "html", "jsonl", "text")
 #: How deep lists of lists are followed: OPML → feed, sitemap index → sitemap, robots.txt → sitemap.
@@ -221,15 +221,15 @@ def refuse_entity_declarations(data: bytes, location: str) -> None:
 def records_from(body: FetchedBody, kind: Optional[str], source: Optional[Source] = None) -> Iterator:
     """Every record (or nested source) one input holds, by its kind (stated, from the name, or
     sniffed). The readers live in ``read_*.py``; imported here, as they import this module."""
-    from transforms.read_dumps import record_from_html, record_from_text, records_from_jsonl
-    from transforms.read_feeds import records_from_feed
-    from transforms.read_lists import (
+    from newsbeam.transforms.read_dumps import record_from_html, record_from_text, records_from_jsonl
+    from newsbeam.transforms.read_feeds import records_from_feed
+    from newsbeam.transforms.read_lists import (
         items_from_sitemap,
         records_from_url_list,
         sitemaps_from_robots,
         sources_from_opml,
     )
-    from transforms.read_warc import records_from_warc
+    from newsbeam.transforms.read_warc import records_from_warc
 
     source = source or Source(body.location, kind)
     kind = kind or kind_from_name(body.location) or sniff_kind(body.data)
@@ -311,8 +311,8 @@ class ReadSourceFn(beam.DoFn):
             )
 
     def _records(self, source: Source) -> Iterator[Union[InputRecord, dict]]:
-        from transforms.read_dumps import records_from_jsonl
-        from transforms.read_warc import records_from_warc
+        from newsbeam.transforms.read_dumps import records_from_jsonl
+        from newsbeam.transforms.read_warc import records_from_warc
 
         kind = source.kind or kind_from_name(source.location)
         if not is_http(source.location) and kind == "jsonl":

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Iterable, Iterator, Optional, Union
 
-from transforms.errors import InputError, error_row
-from transforms.fetch import FetchedBody, decode_html, page_html
-from transforms.read import InputRecord, parse_date, to_uri
+from newsbeam.transforms.errors import InputError, error_row
+from newsbeam.transforms.fetch import FetchedBody, decode_html, page_html
+from newsbeam.transforms.read import InputRecord, parse_date, to_uri
 
 
 def records_from_jsonl(

@@ -6,9 +6,9 @@ import calendar
 import datetime as dt
 from typing import Iterator, Optional, Union
 
-from transforms.errors import InputError, error_row
-from transforms.fetch import is_http
-from transforms.read import InputRecord, refuse_entity_declarations, resolve_link
+from newsbeam.transforms.errors import InputError, error_row
+from newsbeam.transforms.fetch import is_http
+from newsbeam.transforms.read import InputRecord, refuse_entity_declarations, resolve_link
 
 
 def records_from_feed(data: bytes, location: str) -> Iterator[Union[InputRecord, dict]]:

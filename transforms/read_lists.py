@@ -9,9 +9,9 @@ import csv
 import io
 from typing import Iterator, Optional, Union
 
-from transforms.errors import InputError, error_row
-from transforms.fetch import is_http
-from transforms.read import InputRecord, Source, parse_date, refuse_entity_declarations, resolve_link
+from newsbeam.transforms.errors import InputError, error_row
+from newsbeam.transforms.fetch import is_http
+from newsbeam.transforms.read import InputRecord, Source, parse_date, refuse_entity_declarations, resolve_link
 
 
 def parse_xml(data: bytes, location: str):

@@ -6,9 +6,9 @@ from typing import Iterator, Union
 
 import apache_beam as beam
 
-from transforms.errors import InputError, error_row
-from transforms.fetch import FetchedBody, page_html
-from transforms.read import InputRecord, parse_date, to_uri
+from newsbeam.transforms.errors import InputError, error_row
+from newsbeam.transforms.fetch import FetchedBody, page_html
+from newsbeam.transforms.read import InputRecord, parse_date, to_uri
 
 
 def records_from_warc(stream, location: str, max_bytes: int) -> Iterator[Union[InputRecord, dict]]:

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
-from transforms.fields import word_count
+from newsbeam.transforms.fields import word_count
 
 #: schema.org types that describe the story itself (not the site, breadcrumb or video).
 ARTICLE_TYPES = {

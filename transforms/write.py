@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
-from schemas import TableSpec, all_tables
-from schemas import runs as runs_schema
-from transforms.errors import INPUT_STAGES
-from transforms.redact import redact_row
-from transforms.timing import Timed, timed
+from newsbeam.schemas import TableSpec, all_tables
+from newsbeam.schemas import runs as runs_schema
+from newsbeam.transforms.errors import INPUT_STAGES
+from newsbeam.transforms.redact import redact_row
+from newsbeam.transforms.timing import Timed, timed
 
 LOG = logging.getLogger(__name__)
 STAGING = "_staging"
@@ -203,7 +203,7 @@ def check_output_schemas(output: str, files: list = None, tables: dict = None) -
     """
     import pyarrow.parquet as pq
 
-    from schemas import append_problem
+    from newsbeam.schemas import append_problem
 
     tables = tables or all_tables()
     files = list_output(output) if files is None else files

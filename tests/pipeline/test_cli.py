@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from pipeline.cli import format_table, main
+from newsbeam.pipeline.cli import format_table, main
 from tests.conftest import ROOT, SAMPLES
 
 PAGE = SAMPLES / "pages" / "harbour-bridge-reopens.html"
@@ -45,7 +45,7 @@ def test_a_second_run_of_the_same_stories_adds_up_and_writes_them_once(output, c
     assert code == 0
     assert "inputs read                2" in printed and "duplicates dropped         2" in printed
     assert "articles written           0" in printed and "accounted for              2" in printed
-    from pipeline.query import run_query
+    from newsbeam.pipeline.query import run_query
 
     _, rows = run_query(
         str(output),
@@ -96,7 +96,7 @@ def test_usage_errors_exit_2_with_one_sentence(argv, message, capsys, tmp_path):
 
 def test_argparse_usage_errors_exit_2():
     done = subprocess.run(
-        [sys.executable, "-m", "pipeline", "frobnicate"], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "newsbeam", "frobnicate"], cwd=ROOT, capture_output=True, text=True
     )
     assert done.returncode == 2 and "invalid choice" in done.stderr
 
@@ -138,7 +138,7 @@ def test_parse_text_format_prints_only_the_body(capsys):
 
 def test_parse_reads_standard_input(seed_text):
     done = subprocess.run(
-        [sys.executable, "-m", "pipeline", "parse", "-", "--format", "text"],
+        [sys.executable, "-m", "newsbeam", "parse", "-", "--format", "text"],
         input=seed_text,
         cwd=ROOT,
         capture_output=True,
@@ -230,8 +230,8 @@ def test_an_output_folder_that_cannot_be_made_is_a_usage_error(tmp_path, capsys)
 def commit_runs(output, *run_ids) -> None:
     """A runs row for each run whose files a test wrote by hand: the query views show the rows
     of committed runs only."""
-    from schemas import runs
-    from transforms.write import RunContext, runs_file, runs_row, write_parquet
+    from newsbeam.schemas import runs
+    from newsbeam.transforms.write import RunContext, runs_file, runs_row, write_parquet
 
     for run_id in run_ids:
         ctx = RunContext(
@@ -250,7 +250,7 @@ def test_articles_files_of_schema_v1_and_the_current_one_read_together(tmp_path,
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from schemas.articles import TABLE
+    from newsbeam.schemas.articles import TABLE
 
     added = {"published_offset", "cluster_id", "copies", "language_source", "nlp_model", "nlp_note"}
     added |= {c for c in TABLE.columns if c.startswith("tone_")}
@@ -384,7 +384,7 @@ class _Terminal(io.StringIO):
 
 
 def test_a_local_run_shows_live_progress(tmp_path, monkeypatch, capsys):
-    from pipeline import progress
+    from newsbeam.pipeline import progress
 
     monkeypatch.setattr(progress, "INTERVAL", 0.2)
     terminal = _Terminal()
@@ -404,8 +404,8 @@ def test_a_local_run_shows_live_progress(tmp_path, monkeypatch, capsys):
 def test_quiet_runs_without_the_progress_line(tmp_path, monkeypatch):
     """--quiet: no display is made and the pipeline gets no progress folder (a stand-in for
     the pipeline records what it was given; the line itself is tested above)."""
-    from pipeline import progress
-    from pipeline import run as run_module
+    from newsbeam.pipeline import progress
+    from newsbeam.pipeline import run as run_module
 
     given = []
 
@@ -435,6 +435,6 @@ def test_quiet_runs_without_the_progress_line(tmp_path, monkeypatch):
     ],
 )
 def test_progress_files_are_used_only_where_workers_share_the_machine(beam_argv, local):
-    from pipeline.cli import _local_runner
+    from newsbeam.pipeline.cli import _local_runner
 
     assert _local_runner(beam_argv) is local

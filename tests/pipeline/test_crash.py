@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.stress import published_files, small_run, visible
-from schemas import all_tables
+from newsbeam.schemas import all_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Steps a run is killed at, in the order a run passes them, and whether the run counts as
@@ -39,7 +39,7 @@ def newsbeam(args: list[str], fault: str | None = None) -> subprocess.CompletedP
     if fault:
         env["NEWSBEAM_FAULT"] = fault
     return subprocess.run(
-        [sys.executable, "-m", "pipeline", "run", *args],
+        [sys.executable, "-m", "newsbeam", "run", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -3,8 +3,8 @@
 import datetime as dt
 import json
 
-from pipeline.query import connect
-from pipeline.run import run
+from newsbeam.pipeline.query import connect
+from newsbeam.pipeline.run import run
 from tests.transforms.test_dedup import OTHER, SAME_TOPIC, STORY
 
 

@@ -7,14 +7,13 @@ dropped. ``avoid_beam_data_plane_race`` makes the runner build the size-based st
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
 
 from apache_beam.runners.portability.fn_api_runner import worker_handlers
 from apache_beam.runners.worker import data_plane
 
-from pipeline.run import avoid_beam_data_plane_race
+from newsbeam.pipeline.run import avoid_beam_data_plane_race
 
 CHUNK = b"x" * 100
 
@@ -40,13 +39,19 @@ def test_beams_time_flushed_stream_drops_what_is_written_during_a_flush():
 
 
 def _sent_bytes(channel) -> int:
+    """Bytes the channel hands to gRPC, drained until its end-of-writes marker. Beam stages
+    writes in a queue that a forwarder thread moves into the byte-limited send queue, so reading
+    the send queue until it is momentarily empty would miss what is still on its way."""
+    closer = threading.Thread(target=channel.close, daemon=True)  # enqueues the marker last
+    closer.start()
     total = 0
     while True:
-        try:
-            item = channel._to_send.get_nowait()
-        except queue.Empty:
-            return total
+        item = channel._to_send.get(timeout=30)
+        if item is channel._WRITES_FINISHED:
+            break
         total += len(getattr(item, "data", b""))
+    closer.join(timeout=30)
+    return total
 
 
 def test_after_the_guard_the_runner_data_plane_loses_nothing(monkeypatch):

@@ -12,8 +12,8 @@ import polars as pl
 import pyarrow.dataset as ds
 import pytest
 
-from pipeline.query import connect
-from pipeline.run import sample_inputs
+from newsbeam.pipeline.query import connect
+from newsbeam.pipeline.run import sample_inputs
 from tests.conftest import ROOT, SAMPLES, SEED
 
 SAMPLE_INPUTS = 17  # 5 + 4 feed items, 5 JSONL lines, 2 text stories, 1 HTML page
@@ -70,7 +70,7 @@ def run_output(tmp_path_factory):
     argv = [
         sys.executable,
         "-m",
-        "pipeline",
+        "newsbeam",
         "run",
         "--output",
         str(out),
@@ -219,7 +219,7 @@ def test_the_runs_row_records_options_and_versions(run_output):
 
 def test_nothing_else_is_left_in_the_output(run_output):
     out, _, _ = run_output
-    from schemas import all_tables
+    from newsbeam.schemas import all_tables
 
     assert sorted(p.name for p in out.iterdir()) == sorted(all_tables())  # every table has rows here
     assert duckdb.connect().execute(f"SELECT count(*) FROM glob('{out}/**/*.parquet')").fetchone()[0] >= 5

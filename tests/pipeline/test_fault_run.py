@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.query import connect
-from pipeline.run import run
+from newsbeam.pipeline.query import connect
+from newsbeam.pipeline.run import run
 
 WORDS = {
     "ok": "The city council approved a new tram line through the eastern districts on Monday evening.",
@@ -111,7 +111,7 @@ def fault_run(tmp_path_factory):
         server.add("/atom-story", page("Teachers strike", WORDS["atom"]))
         server.add("/site-story", page("New coach", WORDS["site"]))
 
-        import transforms.fetch as fetch_module
+        import newsbeam.transforms.fetch as fetch_module
 
         out = tmp_path_factory.mktemp("fault-out")
         real = fetch_module.blocked_address

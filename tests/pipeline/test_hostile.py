@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.hostile import EXPECTED_KINDS, write_corpus
-from pipeline.query import connect
-from pipeline.run import run
+from newsbeam.pipeline.query import connect
+from newsbeam.pipeline.run import run
 
 SIZE = 1000
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main
-from pipeline.query import connect
+from newsbeam.pipeline.cli import main
+from newsbeam.pipeline.query import connect
 from tests.conftest import ROOT
 
 SECTIONS = ("runs", "articles", "dedup", "errors", "entities", "places", "quotes", "counts")
@@ -169,7 +169,7 @@ def test_chromium_opens_the_empty_report_without_a_console_error(tmp_path):
 def test_the_filter_steps_by_day_then_week_then_month(days, grain):
     import datetime as dt
 
-    from pipeline.report import MAX_STEPS, grain as grain_of, steps
+    from newsbeam.pipeline.report import MAX_STEPS, grain as grain_of, steps
 
     first = dt.date(2025, 12, 30)
     last = first + dt.timedelta(days=days - 1)
@@ -187,7 +187,7 @@ def test_every_date_falls_on_a_step_as_duckdb_truncates_it(grain):
 
     import duckdb
 
-    from pipeline.report import step_sql, steps
+    from newsbeam.pipeline.report import step_sql, steps
 
     first, last = dt.date(2023, 12, 20), dt.date(2026, 9, 14)
     known = set(steps(first, last, grain))
@@ -200,7 +200,7 @@ def test_every_date_falls_on_a_step_as_duckdb_truncates_it(grain):
 
 def test_the_counts_per_step_add_up_to_the_whole_range(sample_output):
     """What the filter sums (cells) over every step is what the page drew for the whole range."""
-    from pipeline.report import Report
+    from newsbeam.pipeline.report import Report
 
     report = Report(str(sample_output))
     report._plan_steps()
@@ -311,7 +311,7 @@ def test_the_page_stays_readable_at_100000_articles(tmp_path):
     import datetime as dt
     import random
 
-    from pipeline.report import CANDIDATES, TOP, Report
+    from newsbeam.pipeline.report import CANDIDATES, TOP, Report
 
     rng = random.Random(7)
     start = dt.date(2026, 1, 1)

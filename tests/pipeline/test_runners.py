@@ -27,10 +27,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.query import connect
-from pipeline.run import run, sample_inputs
-from schemas import all_tables
-from transforms.progress import read_progress
+from newsbeam.pipeline.query import connect
+from newsbeam.pipeline.run import run, sample_inputs
+from newsbeam.schemas import all_tables
+from newsbeam.transforms.progress import read_progress
 
 RUN_ID = "runners-1"
 #: Columns that say when, not what: they differ between any two runs of the same input. Of

@@ -52,7 +52,7 @@ def s3_endpoint():
 
 @pytest.fixture(scope="module")
 def s3_run(s3_endpoint):
-    from pipeline.run import run
+    from newsbeam.pipeline.run import run
 
     client = boto3.client(
         "s3",

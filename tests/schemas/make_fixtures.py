@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -34,7 +35,10 @@ WRITER = r'''
 import datetime as dt, sys
 from pathlib import Path
 import pyarrow as pa, pyarrow.parquet as pq
-from schemas import all_tables
+try:  # schemas as installed since the newsbeam namespace, or as a top-level package before it
+    from newsbeam.schemas import all_tables
+except ImportError:
+    from schemas import all_tables
 
 def value(field):
     """A value of the field's type (None where the column may be null)."""
@@ -65,6 +69,10 @@ def write_release(commit: str, target: Path) -> None:
     archive = subprocess.run(["git", "archive", commit, "schemas"], cwd=ROOT, check=True, capture_output=True)
     with tempfile.TemporaryDirectory() as old:
         tarfile.open(fileobj=io.BytesIO(archive.stdout)).extractall(old)
+        # The folder imports itself as newsbeam.schemas (since the namespace) or as schemas.
+        (Path(old) / "newsbeam").mkdir()
+        (Path(old) / "newsbeam" / "__init__.py").write_text("")
+        shutil.copytree(Path(old) / "schemas", Path(old) / "newsbeam" / "schemas")
         subprocess.run(
             [sys.executable, "-c", WRITER, str(target)], cwd=old, check=True, env={"PYTHONPATH": old}
         )

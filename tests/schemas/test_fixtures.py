@@ -13,12 +13,12 @@ import shutil
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.query import connect
-from pipeline.run import run
-from schemas import all_tables, append_problem
+from newsbeam.pipeline.query import connect
+from newsbeam.pipeline.run import run
+from newsbeam.schemas import all_tables, append_problem
 from tests.schemas.make_fixtures import FIXTURES, RELEASES
 from tests.transforms.test_dedup import STORY
-from transforms.write import check_output_schemas
+from newsbeam.transforms.write import check_output_schemas
 
 
 def _versions(folder) -> dict[str, int]:

@@ -5,7 +5,7 @@ import datetime as dt
 import pyarrow as pa
 import pytest
 
-from schemas import NULL_PARTITION, SchemaMismatch, all_tables
+from newsbeam.schemas import NULL_PARTITION, SchemaMismatch, all_tables
 
 
 def schema(*fields):

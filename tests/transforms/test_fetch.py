@@ -7,8 +7,8 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from transforms.errors import InputError
-from transforms.fetch import (
+from newsbeam.transforms.errors import InputError
+from newsbeam.transforms.fetch import (
     FetchedBody,
     FetchLaneFn,
     FetchPages,
@@ -20,7 +20,7 @@ from transforms.fetch import (
     host_lane,
     page_html,
 )
-from transforms.read import InputRecord
+from newsbeam.transforms.read import InputRecord
 
 
 def LOOPBACK(timeout: float, max_bytes: int) -> FetchPolicy:  # noqa: N802 - reads like a constant
@@ -159,7 +159,7 @@ def test_a_public_address_passes_the_check(monkeypatch):
 
 def test_every_redirect_hop_is_checked(http_server, monkeypatch):
     """A public page that redirects to the metadata service is refused at the second hop."""
-    import transforms.fetch as fetch_module
+    import newsbeam.transforms.fetch as fetch_module
 
     http_server.add("/go", "", status=302, headers={"Location": "http://169.254.169.254/latest/"})
     checked = []
@@ -202,7 +202,7 @@ def test_retry_after_is_honoured_and_a_long_one_gives_up(http_server):
     http_server.add("/limited", "slow down", status=429, headers={"Retry-After": "2"})
     http_server.add("/limited", PAGE)
     policy = FetchPolicy(timeout=5, max_bytes=100_000, allow_private=True, retries=2, backoff=0.01)
-    from transforms.fetch import fetch_http
+    from newsbeam.transforms.fetch import fetch_http
 
     assert b"Gr" in fetch_http(f"{http_server.base}/limited", policy, sleep=waits.append).data
     assert waits == [2.0]
@@ -238,7 +238,7 @@ def test_other_4xx_is_not_retried_and_retries_run_out(http_server):
 def test_retry_after_values(value, seconds):
     import datetime as dt
 
-    from transforms.fetch import retry_after_seconds
+    from newsbeam.transforms.fetch import retry_after_seconds
 
     now = dt.datetime(2026, 11, 25, 6, 0, tzinfo=dt.timezone.utc)
     assert retry_after_seconds(value, now) == seconds
@@ -348,7 +348,7 @@ def test_host_concurrency_caps_requests_in_flight_across_parallel_workers(http_s
 
 
 def test_an_unexpected_failure_costs_one_record_not_its_lane(http_server, monkeypatch):
-    import transforms.fetch as fetch_module
+    import newsbeam.transforms.fetch as fetch_module
 
     http_server.add("/ok", PAGE)
     real = fetch_module.page_html
@@ -445,14 +445,14 @@ def test_gzip_content_encoding_is_decoded_and_capped_after_decoding(http_server)
 
 @pytest.mark.parametrize("address", ["100.64.0.1", "198.18.0.1", "192.0.2.1", "240.0.0.1", "::ffff:10.0.0.1"])
 def test_addresses_the_internet_does_not_route_are_refused(address):
-    from transforms.fetch import blocked_address
+    from newsbeam.transforms.fetch import blocked_address
 
     assert blocked_address(address)
     assert blocked_address("93.184.215.14") is None
 
 
 def test_a_host_name_idna_refuses_is_an_invalid_url_without_a_lookup():
-    from transforms.fetch import check_address
+    from newsbeam.transforms.fetch import check_address
 
     with pytest.raises(InputError) as err:
         check_address("https://\u202eevil.example/")
@@ -460,7 +460,7 @@ def test_a_host_name_idna_refuses_is_an_invalid_url_without_a_lookup():
 
 
 def test_unreadable_locations_have_their_own_kinds(tmp_path):
-    from transforms.fetch import read_file
+    from newsbeam.transforms.fetch import read_file
 
     broken = tmp_path / "page.html.gz"
     broken.write_bytes(b"\x1f\x8b" + bytes(range(200)))

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from transforms.fields import (
+from newsbeam.transforms.fields import (
     choose_published,
     choose_title,
     clean_authors,

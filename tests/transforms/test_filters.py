@@ -7,8 +7,14 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from transforms.filters import FilterArticles, FilterRecords, Filters, article_refusal, domain_refusal
-from transforms.read import InputRecord
+from newsbeam.transforms.filters import (
+    FilterArticles,
+    FilterRecords,
+    Filters,
+    article_refusal,
+    domain_refusal,
+)
+from newsbeam.transforms.read import InputRecord
 
 FILTERS = Filters.from_options("2026-11-21", "2026-11-22", ["example.org", "-ads.example.org"], ["en"])
 
@@ -87,7 +93,7 @@ def test_filter_transforms_route_drops_to_errors():
 
 
 def test_limit_records_keeps_the_first_by_reference_whatever_the_order():
-    from transforms.filters import LimitRecords
+    from newsbeam.transforms.filters import LimitRecords
 
     records = [InputRecord(f"feed#{n}", "rss", f"https://example.org/{n}") for n in (5, 1, 3, 2, 4)]
     with TestPipeline() as p:
@@ -115,7 +121,7 @@ def test_limit_records_keeps_the_first_by_reference_whatever_the_order():
     ],
 )
 def test_run_window(run_date, since, until, window):
-    from transforms.filters import run_window
+    from newsbeam.transforms.filters import run_window
 
     expected = tuple(dt.date.fromisoformat(d) if d else None for d in window)
     assert run_window(run_date, since, until, dt.date(2026, 12, 3)) == expected
@@ -130,14 +136,14 @@ def test_run_window(run_date, since, until, window):
     ],
 )
 def test_a_bad_window_is_refused(run_date, since, until, message):
-    from transforms.filters import run_window
+    from newsbeam.transforms.filters import run_window
 
     with pytest.raises(ValueError, match=message):
         run_window(run_date, since, until, dt.date(2026, 12, 3))
 
 
 def test_date_placeholders_are_filled_from_the_run_date():
-    from transforms.filters import dated_inputs
+    from newsbeam.transforms.filters import dated_inputs
 
     specs = [
         "warc:s3://b/CC-NEWS/{yyyy}/{mm}/CC-NEWS-{yyyymmdd}*.warc.gz",

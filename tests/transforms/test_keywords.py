@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("yake_rust")
 
-from transforms.keywords import (  # noqa: E402 - after the skip
+from newsbeam.transforms.keywords import (  # noqa: E402 - after the skip
     MAX_CHARS,
     METHOD,
     YAKE_LANGUAGES,

@@ -4,8 +4,14 @@ import threading
 
 import pytest
 
-from transforms import language
-from transforms.language import MAX_CHARS, MIN_CHARS, MIN_CONFIDENCE, detect_language, has_min_letters
+from newsbeam.transforms import language
+from newsbeam.transforms.language import (
+    MAX_CHARS,
+    MIN_CHARS,
+    MIN_CONFIDENCE,
+    detect_language,
+    has_min_letters,
+)
 
 TEXTS = {
     "en": "The city council approved the new budget on Tuesday after a long debate about housing.",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from transforms.names import clean_name, normalise_names, salience
+from newsbeam.transforms.names import clean_name, normalise_names, salience
 
 
 @pytest.mark.parametrize(

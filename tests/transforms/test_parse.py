@@ -9,9 +9,9 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from tests.conftest import SAMPLES
-from transforms.errors import InputError
-from transforms.parse import ParseArticles, article_from_record, clean_body, split_headline
-from transforms.read import InputRecord
+from newsbeam.transforms.errors import InputError
+from newsbeam.transforms.parse import ParseArticles, article_from_record, clean_body, split_headline
+from newsbeam.transforms.read import InputRecord
 
 FOOTER = "This site uses Akismet to reduce spam. Learn how your comment data is processed."
 
@@ -201,7 +201,7 @@ def test_a_language_newspaper4k_cannot_segment_is_read_by_trafilatura_without_do
     article = article_from_record(InputRecord("p", "html", "https://a.kr/1", html=html))
     assert article["text_source"] == "trafilatura" and "비상계엄" in article["text"]
     with pytest.raises(InputError) as err:  # newspaper4k alone cannot: it would need nltk data
-        from transforms.parse import read_with_newspaper
+        from newsbeam.transforms.parse import read_with_newspaper
 
         import nltk
 
@@ -289,7 +289,7 @@ FEED_STORY = (
 
 
 def test_fragment_text_keeps_paragraphs_and_drops_the_wordpress_footer():
-    from transforms.parse import fragment_text
+    from newsbeam.transforms.parse import fragment_text
 
     assert fragment_text(FEED_STORY) == (
         "The harbour authority said on Tuesday that the old swing bridge will reopen to traffic next "
@@ -325,7 +325,7 @@ def test_a_feeds_full_content_beats_a_teaser_page_and_stands_in_for_a_failed_fet
 
 
 def test_a_failed_fetch_with_full_feed_content_is_parsed_from_the_feed(http_server):
-    from transforms.fetch import FetchLaneFn, FetchPolicy
+    from newsbeam.transforms.fetch import FetchLaneFn, FetchPolicy
 
     policy = FetchPolicy(timeout=5, allow_private=True, retries=0, obey_robots=False)
     fn = FetchLaneFn(policy)
@@ -345,7 +345,7 @@ def _article_parse(html: str, url: str) -> dict:
     """newspaper4k's own ``Article.parse``, in the shape ``NewspaperReading.as_dict`` gives."""
     from newspaper import Article
 
-    from transforms.parse import newspaper_config
+    from newsbeam.transforms.parse import newspaper_config
 
     article = Article(url, config=newspaper_config())
     article.download(input_html=html)
@@ -363,7 +363,7 @@ def _article_parse(html: str, url: str) -> dict:
 
 @pytest.mark.parametrize("page", sorted(p.name for p in (SAMPLES / "pages").iterdir()))
 def test_reading_in_parts_gives_what_article_parse_gives(page):
-    from transforms.parse import NewspaperReading
+    from newsbeam.transforms.parse import NewspaperReading
 
     html = (SAMPLES / "pages" / page).read_text(encoding="utf-8")
     url = f"https://news.example.org/{page}"
@@ -371,7 +371,7 @@ def test_reading_in_parts_gives_what_article_parse_gives(page):
 
 
 def test_newspaper4k_authors_and_body_are_not_read_when_the_page_answers_first(monkeypatch):
-    from transforms import parse
+    from newsbeam.transforms import parse
 
     def refuse(self):
         raise AssertionError("read although structured data and trafilatura had answered")
@@ -397,7 +397,7 @@ def test_the_same_page_gives_the_same_body_however_often_it_is_read(fundus):
     ``Article.parse`` gave five different bodies in six calls in one process."""
     import gzip
 
-    from transforms.parse import NewspaperReading
+    from newsbeam.transforms.parse import NewspaperReading
 
     html = gzip.decompress((fundus / "html/ca/FinancialPost_2026_06_06.html.gz").read_bytes()).decode()
     url = "https://financialpost.com/news/economy/canada-jobs-may"
@@ -428,7 +428,7 @@ def test_a_page_with_a_flood_of_tags_is_refused_before_parsing():
 def test_a_page_that_outlives_its_time_budget_is_a_time_budget_error(monkeypatch):
     import time
 
-    import transforms.parse as parse_module
+    import newsbeam.transforms.parse as parse_module
 
     def slow(record, now=None, explain=None):
         while True:  # a parser stuck in Python code
@@ -505,7 +505,7 @@ def test_the_next_story_run_below_the_page_s_own_is_cut_before_trafilatura_reads
     headline-less teaser articles stay."""
     import lxml.html
 
-    from transforms.parse import without_furniture
+    from newsbeam.transforms.parse import without_furniture
 
     teaser = "<article><p>Teaser without a headline.</p></article>"
     nested = "<article><h1>Quoted box</h1><p>Inside the story.</p></article>"

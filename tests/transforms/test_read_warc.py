@@ -10,10 +10,10 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from tests.conftest import SAMPLES
-from transforms.fetch import FetchPolicy
-from transforms.parse import article_from_record
-from transforms.read import InputRecord, ReadInputs
-from transforms.read_warc import records_from_warc
+from newsbeam.transforms.fetch import FetchPolicy
+from newsbeam.transforms.parse import article_from_record
+from newsbeam.transforms.read import InputRecord, ReadInputs
+from newsbeam.transforms.read_warc import records_from_warc
 
 PAGE = (SAMPLES / "pages" / "harbour-bridge-reopens.html").read_bytes()
 

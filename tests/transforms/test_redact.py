@@ -6,8 +6,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from transforms.dedup import normalise_url
-from transforms.redact import REDACTED, redact_options, redact_row, redact_text, redact_url
+from newsbeam.transforms.dedup import normalise_url
+from newsbeam.transforms.redact import REDACTED, redact_options, redact_row, redact_text, redact_url
 
 
 @pytest.mark.parametrize(
@@ -84,7 +84,7 @@ def test_a_token_does_not_make_a_story_a_different_article():
 
 
 def test_no_table_of_a_run_holds_a_secret_from_its_inputs_or_options(tmp_path):
-    from pipeline.run import run
+    from newsbeam.pipeline.run import run
     from tests.transforms.test_dedup import STORY
 
     stories = [

@@ -2,7 +2,7 @@
 
 import lxml.html
 
-from transforms.structured import page_evidence
+from newsbeam.transforms.structured import page_evidence
 
 GRAPH_PAGE = """<html lang="de-AT"><head>
 <title>Headline here | Die Zeitung</title>

@@ -2,7 +2,7 @@
 
 import pytest
 
-from transforms.tone import MAX_WORDS, sentences, tone
+from newsbeam.transforms.tone import MAX_WORDS, sentences, tone
 
 POSITIVE = (
     "What a wonderful day for the town! The new park is beautiful, and families love it. "

@@ -9,9 +9,9 @@ import pyarrow.parquet as pq
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 
-from schemas import SchemaMismatch
-from transforms.errors import error_row
-from transforms.write import AccountingError, RunContext, WriteTables, check_accounting, stamp
+from newsbeam.schemas import SchemaMismatch
+from newsbeam.transforms.errors import error_row
+from newsbeam.transforms.write import AccountingError, RunContext, WriteTables, check_accounting, stamp
 
 STARTED = dt.datetime(2026, 11, 25, 6, 0, tzinfo=dt.timezone.utc)
 
@@ -136,7 +136,7 @@ def test_check_accounting():
 
 
 def test_stamp_adds_run_id_and_run_date_and_checks_columns():
-    from schemas import all_tables
+    from newsbeam.schemas import all_tables
 
     ctx = RunContext("r", STARTED, "/o")
     row = stamp(error_row("read", "k", "m", "ref"), all_tables()["errors"], ctx)
@@ -147,7 +147,7 @@ def test_stamp_adds_run_id_and_run_date_and_checks_columns():
 
 def test_a_commit_that_stopped_after_its_manifest_is_finished_by_recovery(tmp_path):
     """The manifest is the commit point: moves not yet made are made, the runs row last."""
-    from transforms.write import apply_moves, recover_commits, staging_dir, write_manifest
+    from newsbeam.transforms.write import apply_moves, recover_commits, staging_dir, write_manifest
 
     staging = staging_dir(str(tmp_path), "r9")
     moves = []
@@ -173,7 +173,7 @@ def test_a_commit_that_stopped_after_its_manifest_is_finished_by_recovery(tmp_pa
 
 
 def test_staging_without_a_manifest_is_left_to_its_run(tmp_path):
-    from transforms.write import recover_commits
+    from newsbeam.transforms.write import recover_commits
 
     staged = tmp_path / "_staging" / "r1" / "articles" / "part.parquet"
     staged.parent.mkdir(parents=True)
@@ -184,7 +184,7 @@ def test_staging_without_a_manifest_is_left_to_its_run(tmp_path):
 
 def test_query_views_show_committed_runs_only(tmp_path):
     """A run whose files are in place but whose runs row is not (killed mid-commit) is invisible."""
-    from pipeline.query import connect
+    from newsbeam.pipeline.query import connect
 
     _run(tmp_path, [_article(1, 20)], [], {"inputs": 1, "articles": 1})
     half = tmp_path / "articles" / "published_date=2015-11-20" / "part-run2-00000.parquet"
