@@ -106,7 +106,8 @@ def run_once(size: int) -> dict:
     """Dedup ``size`` articles on the in-process DirectRunner: seconds, peak memory and counts."""
     import apache_beam as beam
 
-    from newsbeam.transforms.dedup import DedupParams, Deduplicate
+    from newsbeam.transforms.dedup import Deduplicate
+    from newsbeam.transforms.dedup.fingerprints import DedupParams
 
     made = [plan(n)[0] for n in range(size)]
     started = time.perf_counter()

@@ -198,12 +198,14 @@ def plain_loop(folder: Path, output: Path, shard: str) -> dict:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from newsbeam.transforms.dedup import DedupParams, fingerprint, with_ids
-    from newsbeam.transforms.extract import DEFAULT_MODEL, NlpConfig, doc_rows, keyword_rows, load_model
-    from newsbeam.transforms.fetch import FetchedBody, page_html
-    from newsbeam.transforms.parse import article_from_record, quiet_parser_warnings
-    from newsbeam.transforms.places import load_gazetteer
-    from newsbeam.transforms.read import InputRecord
+    from newsbeam.transforms.common.fetching import FetchedBody, page_html
+    from newsbeam.transforms.common.records import InputRecord
+    from newsbeam.transforms.dedup.fingerprints import DedupParams, fingerprint
+    from newsbeam.transforms.dedup.urls import with_ids
+    from newsbeam.transforms.extract import keyword_rows
+    from newsbeam.transforms.extract.nlp import DEFAULT_MODEL, NlpConfig, doc_rows, load_model
+    from newsbeam.transforms.extract.places import load_gazetteer
+    from newsbeam.transforms.parse.article import article_from_record, quiet_parser_warnings
 
     index, count = (int(n) for n in shard.split("/"))
     stages = dict.fromkeys(("read", "parse", "dedup", "spacy", "keywords", "write"), 0.0)

@@ -131,7 +131,7 @@ def labelled_texts(corpus: Path, seed: int) -> list[dict]:
 
 def shared_fraction(a: str, b: str) -> float:
     """See SHARED."""
-    from newsbeam.transforms.dedup import WORD, normalise_text
+    from newsbeam.transforms.dedup.fingerprints import WORD, normalise_text
 
     def sentences(text):
         lines = text.splitlines()
@@ -155,7 +155,7 @@ def copy_pairs(records: list[dict]) -> dict:
 
 def candidates(sigs: list[list[int]], params) -> dict:
     """{(i, j): estimated Jaccard} of every pair sharing an LSH band key."""
-    from newsbeam.transforms.dedup import band_keys, estimate_jaccard
+    from newsbeam.transforms.dedup.fingerprints import band_keys, estimate_jaccard
 
     buckets = defaultdict(list)
     for i, sig in enumerate(sigs):
@@ -179,7 +179,7 @@ def score(found: set, copies: dict, records: list[dict], **extra) -> dict:
 
 def grid(records: list[dict], copies: dict) -> list[dict]:
     """Every (shingle size, permutations, rows, threshold) scored; signatures made once per (k, permutations)."""
-    from newsbeam.transforms.dedup import DedupParams, shingles, signature
+    from newsbeam.transforms.dedup.fingerprints import DedupParams, shingles, signature
 
     results = []
     for k in GRID_K:
@@ -246,13 +246,13 @@ def beam_pairs(records: list[dict], params) -> set:
 def pure_twin(records: list[dict], params) -> set:
     """The same clusters from dedup's pure functions: each site's boilerplate as Fingerprints finds
     it, then text-hash edges and LSH candidates verified by estimated Jaccard."""
-    from newsbeam.transforms.dedup import (
+    from newsbeam.transforms.dedup.fingerprints import (
         band_keys,
         boilerplate_candidates,
         estimate_jaccard,
         fingerprint,
-        with_ids,
     )
+    from newsbeam.transforms.dedup.urls import with_ids
 
     articles = [with_ids(article(r, n)) for n, r in enumerate(records)]
     counts = Counter(key for a in articles for key, _ in boilerplate_candidates(a, params))
@@ -320,7 +320,7 @@ def grid_table(results: list[dict], chosen: Optional[dict]) -> list[str]:
 
 def jaccard_table(records: list[dict], copies: dict) -> list[str]:
     """Exact shingle Jaccard of copies at 80–90 % shared text and of distinct pairs of one outlet."""
-    from newsbeam.transforms.dedup import shingles
+    from newsbeam.transforms.dedup.fingerprints import shingles
 
     near80 = [p for p, s in copies.items() if 0.8 <= s < 0.9]
     by_outlet = defaultdict(list)
@@ -353,7 +353,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     logging.basicConfig(level=logging.ERROR)  # before Beam is imported: its import-time warnings are noise
     warnings.filterwarnings("ignore")
     sys.path.insert(0, str(PROJECT_ROOT))
-    from newsbeam.transforms.dedup import DedupParams
+    from newsbeam.transforms.dedup.fingerprints import DedupParams
 
     started, records = time.perf_counter(), labelled_texts(args.corpus, args.seed)
     copies, stories_count = copy_pairs(records), records[-1]["story"] + 1

@@ -113,7 +113,7 @@ def gold_date(value: Optional[str]) -> Optional[dt.datetime]:
 def gold_people(gold_authors: list[str], site: set[str]) -> list[str]:
     """The gold authors less the page's own site names: the corpus names the publisher as the
     author on some pages ("DER SPIEGEL", "ORF.at"), which the spec of issue 9 rules out."""
-    from newsbeam.transforms.fields import is_site_name
+    from newsbeam.transforms.parse.fields import is_site_name
 
     return [name for name in gold_authors if not is_site_name(name, site)]
 
@@ -122,8 +122,8 @@ def page_site_names(html: str, url: str) -> set[str]:
     """The page's own names for its site (og:site_name, publisher, host), as the parse stage reads them."""
     import lxml.html
 
-    from newsbeam.transforms.fields import site_names
-    from newsbeam.transforms.structured import page_evidence
+    from newsbeam.transforms.parse.fields import site_names
+    from newsbeam.transforms.parse.structured import page_evidence
 
     try:
         evidence = page_evidence(lxml.html.fromstring(html))
@@ -160,7 +160,7 @@ def language_group(language: Optional[str], country: str) -> str:
 
 def attempt(parse: Callable[[], dict]) -> tuple[Optional[dict], Optional[str], float]:
     """(reading, failure kind, ms) of one call; a failure becomes a kind, never a crash."""
-    from newsbeam.transforms.errors import InputError
+    from newsbeam.transforms.common.errors import InputError
 
     started = time.perf_counter()
     try:
@@ -174,10 +174,11 @@ def attempt(parse: Callable[[], dict]) -> tuple[Optional[dict], Optional[str], f
 
 def evaluate_page(corpus: Path, gold: dict, repeats: int, systems: tuple = SYSTEMS) -> dict:
     """Both systems on one page, timed side by side in the same loop."""
-    from newsbeam.transforms.fetch import FetchedBody, decode_html
-    from newsbeam.transforms.fields import parse_when
-    from newsbeam.transforms.parse import article_from_record, read_with_newspaper, read_with_trafilatura
-    from newsbeam.transforms.read import InputRecord
+    from newsbeam.transforms.common.fetching import FetchedBody, decode_html
+    from newsbeam.transforms.common.records import InputRecord
+    from newsbeam.transforms.parse.article import article_from_record
+    from newsbeam.transforms.parse.extractors import read_with_newspaper, read_with_trafilatura
+    from newsbeam.transforms.parse.fields import parse_when
 
     def trafilatura_alone() -> dict:
         reading = read_with_trafilatura(html, gold["url"], furniture_out=False)  # as it comes

@@ -104,7 +104,7 @@ def noun_chunks(doc, top: int = 10) -> list[tuple[str, float]]:
 
 
 def newsbeam(text: str, language: str, doc=None, top: int = 10) -> list[tuple[str, float]]:
-    from newsbeam.transforms.keywords import keywords
+    from newsbeam.transforms.extract.keywords import keywords
 
     return keywords(text, language, doc=doc, top=top)
 

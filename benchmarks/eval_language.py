@@ -236,7 +236,7 @@ def build_cld3() -> Callable:
 
 def build_newsbeam() -> Callable:
     sys.path.insert(0, str(PROJECT_ROOT))
-    from newsbeam.transforms.language import detect_language
+    from newsbeam.transforms.parse.language import detect_language
 
     return detect_language
 

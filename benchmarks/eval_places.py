@@ -263,7 +263,7 @@ def main(argv=None) -> int:
         print(f"skipped: no corpus at {args.corpus}")
         return 0
 
-    from newsbeam.transforms.places import load_gazetteer, resolve_places
+    from newsbeam.transforms.extract.places import load_gazetteer, resolve_places
 
     before = rss_mb()
     started = time.perf_counter()

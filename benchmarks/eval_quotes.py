@@ -150,7 +150,7 @@ def misplaced_labels(labels: list[dict], text: str) -> list[str]:
 
 def extract(nlp, text: str) -> tuple[list[dict], list[dict]]:
     """(quote rows, count rows) of one story, through the pipeline's own ``doc_rows``."""
-    from newsbeam.transforms.extract import COUNTS, QUOTES, doc_rows
+    from newsbeam.transforms.extract.nlp import COUNTS, QUOTES, doc_rows
 
     article = {"article_id": "eval", "published_date": None}
     rows, _ = doc_rows(nlp(text), article, "eval", deadline=float("inf"))
@@ -382,7 +382,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     logging.basicConfig(level=logging.ERROR)
     warnings.filterwarnings("ignore")  # Beam's import-time warnings say nothing about quality
     sys.path.insert(0, str(PROJECT_ROOT))
-    from newsbeam.transforms.extract import DEFAULT_MODEL, load_model
+    from newsbeam.transforms.extract.nlp import DEFAULT_MODEL, load_model
 
     labels = load_labels(args.labels)
     texts = article_texts(list(labels), args.corpus, args.seed)

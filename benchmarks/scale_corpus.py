@@ -40,7 +40,7 @@ class Original:
 
 def originals(corpus: Path) -> list[Original]:
     """The fundus pages, each with the language of its gold body."""
-    from newsbeam.transforms.language import detect_language
+    from newsbeam.transforms.parse.language import detect_language
 
     pages = []
     for line in (corpus / "gold.jsonl").read_text(encoding="utf-8").splitlines():

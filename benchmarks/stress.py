@@ -145,7 +145,7 @@ def source_file(input_ref: str) -> str:
 def small_run(folder: Path) -> list[str]:
     """The arguments of a small run (four stories, one a copy, and a bad line: articles,
     duplicates, errors and every extraction table get rows) with a fixed --run_id."""
-    from tests.transforms.test_dedup import OTHER, SAME_TOPIC, STORY
+    from tests.transforms.dedup.test_dedup import OTHER, SAME_TOPIC, STORY
 
     stories = [
         {

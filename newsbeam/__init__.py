@@ -1,5 +1,22 @@
-"""newsbeam: news ingestion on Apache Beam. Feeds and pages in, partitioned Parquet tables out."""
+"""newsbeam: news ingestion on Apache Beam. Feeds, pages, WARC archives and dumps in; Hive-partitioned
+Parquet tables out.
 
+The Python API is what this package exports (``__all__``): :func:`parse` one page, :func:`run` the
+pipeline, :func:`read_table` from an output, and each table's :func:`schema`. Everything else
+(``newsbeam.pipeline``, ``newsbeam.transforms``, ``newsbeam.schemas``) is internal and may change.
+"""
+
+from newsbeam.api import TABLES, Article, ParseError, RunSummary, parse, read_table, run, schema
 from newsbeam.pipeline import __version__
 
-__all__ = ["__version__"]
+__all__ = [
+    "parse",
+    "run",
+    "read_table",
+    "schema",
+    "TABLES",
+    "Article",
+    "RunSummary",
+    "ParseError",
+    "__version__",
+]

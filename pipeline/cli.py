@@ -15,7 +15,11 @@ import os
 import sys
 import time
 import traceback
-from typing import Optional
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    from newsbeam.pipeline.run import RunOutcome
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -34,8 +38,8 @@ SELECT stage, kind, count(*) AS n FROM errors WHERE run_id = ? GROUP BY stage, k
 """.strip()
 
 
-class UsageError(Exception):
-    """The command line asks for something that cannot be done as asked."""
+class UsageError(ValueError):
+    """The command line asks for something that cannot be done as asked (exit code 2)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -161,8 +165,8 @@ def _one_sentence(exc: BaseException) -> str:
 
 def _check_settings(args) -> None:
     """Dedup and spaCy settings that cannot work are usage errors, before Beam starts."""
-    from newsbeam.transforms.dedup import DedupParams
-    from newsbeam.transforms.extract import parse_model_specs
+    from newsbeam.transforms.dedup.fingerprints import DedupParams
+    from newsbeam.transforms.extract.nlp import parse_model_specs
 
     try:
         DedupParams(
@@ -195,7 +199,7 @@ def _check_beam_options(unknown: list[str]) -> None:
 def _check_window(args) -> None:
     """--run_date, --since and --until name days, and not two windows at once; a named day
     ("yesterday") is fixed here, so every part of the run means the same day."""
-    from newsbeam.transforms.filters import run_day, run_window
+    from newsbeam.pipeline.options import run_day, run_window
 
     for name in ("run_date", "since", "until"):
         value = getattr(args, name)
@@ -221,8 +225,8 @@ def _run_day(args) -> Optional[dt.date]:
 
 def _check_inputs(specs: list[str]) -> None:
     """Local SPECs that match no file are a typo, not a run: say so before starting Beam."""
-    from newsbeam.transforms.fetch import is_http
-    from newsbeam.transforms.read import expand_source, parse_spec
+    from newsbeam.transforms.common.fetching import is_http
+    from newsbeam.transforms.read.specs import expand_source, parse_spec
 
     for spec in specs:
         source = parse_spec(spec)
@@ -272,7 +276,18 @@ def _local_runner(beam_argv: list[str]) -> bool:
     return runner_name(PipelineOptions(beam_argv)) in LOCAL_RUNNERS
 
 
-def command_run(args, beam_argv: list[str]) -> int:
+@dataclass(frozen=True)
+class RunResult:
+    """What ``newsbeam run`` did: the run's outcome (its runs row), where, and in how long."""
+
+    outcome: RunOutcome
+    output: str
+    seconds: float
+
+
+def execute_run(args, beam_argv: list[str]) -> RunResult:
+    """Everything ``newsbeam run`` does but print: the checks (a UsageError for what cannot run
+    as asked), the run itself, and the live progress line unless quiet or not local."""
     from newsbeam.pipeline.run import RUN_ID, run
 
     _check_beam_options(beam_argv)
@@ -280,7 +295,7 @@ def command_run(args, beam_argv: list[str]) -> int:
         raise UsageError(f"--run_id {args.run_id!r} may only hold letters, digits, '.', '_' and '-'")
     _check_window(args)
     if args.input:
-        from newsbeam.transforms.filters import dated_inputs
+        from newsbeam.transforms.read.specs import dated_inputs
 
         try:
             specs = dated_inputs(args.input, _run_day(args))
@@ -307,6 +322,29 @@ def command_run(args, beam_argv: list[str]) -> int:
 
         with ProgressDisplay(sys.stderr) as args.progress_dir:
             outcome = run(_newsbeam_argv(args, output) + beam_argv)
+    return RunResult(outcome, output, time.monotonic() - started)
+
+
+def run_argv(argv: list[str]) -> RunResult:
+    """``newsbeam run`` with these arguments (ours and Beam's), printing nothing: the Python API's
+    ``newsbeam.run``. Arguments argparse refuses are a UsageError here, not an exit."""
+    import contextlib
+    import io
+
+    errors = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(errors):
+            args, rest = _parser().parse_known_args(["run", *argv])
+    except SystemExit as exc:
+        message = errors.getvalue().strip().splitlines()[-1:] or ["invalid arguments"]
+        raise UsageError(message[0].removeprefix("newsbeam run: error: ")) from exc
+    args.verbose = False
+    return execute_run(args, rest)
+
+
+def command_run(args, beam_argv: list[str]) -> int:
+    result = execute_run(args, beam_argv)
+    outcome, output = result.outcome, result.output
     for earlier in outcome.recovered:
         print(
             f"newsbeam: finished publishing run {earlier}, which had stopped after committing",
@@ -314,7 +352,7 @@ def command_run(args, beam_argv: list[str]) -> int:
         )
     if outcome.already_committed:
         print(f"newsbeam run {outcome.run_id} had already committed into {output}; nothing was written again")
-    print_summary(outcome.runs_row, output, time.monotonic() - started, outcome.stage_seconds)
+    print_summary(outcome.runs_row, output, result.seconds, outcome.stage_seconds)
     if "://" not in output and outcome.runs_row["errors"] + outcome.runs_row["extract_errors"]:
         _, kinds = _query(output, ERRORS_BY_KIND, [outcome.run_id])
         print("  errors by stage and kind: " + ", ".join(f"{stage}/{kind} {n}" for stage, kind, n in kinds))
@@ -352,11 +390,9 @@ def print_summary(row: dict, output: str, wall_seconds: float, stage_seconds: Op
 
 
 def command_parse(args) -> int:
-    from newsbeam.transforms.dedup import with_ids
-    from newsbeam.transforms.errors import InputError
-    from newsbeam.transforms.fetch import FetchedBody, page_html
-    from newsbeam.transforms.parse import article_from_record, quiet_parser_warnings
-    from newsbeam.transforms.read import InputRecord, sniff_kind, to_uri
+    from newsbeam.pipeline.page import parse_page
+    from newsbeam.transforms.common.errors import InputError
+    from newsbeam.transforms.read.specs import to_uri
 
     if args.file == "-":
         data = sys.stdin.buffer.read()
@@ -369,20 +405,9 @@ def command_parse(args) -> int:
             data = handle.read()
         location = args.file
         url = args.url or to_uri(args.file)
-    if data[:2] == b"\x1f\x8b":  # a saved page.html.gz
-        import gzip
-
-        data = gzip.decompress(data)
-    body = FetchedBody(location, data)
-    quiet_parser_warnings()
+    candidates: dict = {}
     try:
-        if sniff_kind(data) == "text":
-            text = data.decode("utf-8", errors="replace")
-            record = InputRecord(location, "text", url, text=text)
-        else:
-            record = InputRecord(location, "html", url, html=page_html(body))
-        candidates: dict = {}
-        article = with_ids(article_from_record(record, explain=candidates))
+        article = parse_page(data, url, location, explain=candidates)
     except InputError as exc:
         raise RuntimeError(f"{exc.kind}: {exc.message}") from exc
     if args.explain:

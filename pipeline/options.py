@@ -1,4 +1,5 @@
-"""newsbeam's options, declared as a Beam ``PipelineOptions`` subclass.
+"""newsbeam's options, declared as a Beam ``PipelineOptions`` subclass, and the window of days
+a run keeps (``--run_date``, ``--since``, ``--until``).
 
 Every other Beam option (``--runner``, ``--direct_num_workers``, ``--temp_location``, ...)
 passes through to Beam unchanged.
@@ -6,12 +7,15 @@ passes through to Beam unchanged.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Optional
+
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from newsbeam.transforms.dedup import DedupParams
-from newsbeam.transforms.extract import DEFAULT_MODEL, NlpConfig
-from newsbeam.transforms.fetch import USER_AGENT
-from newsbeam.transforms.parse import DEFAULT_TIME_BUDGET
+from newsbeam.transforms.common.fetching import USER_AGENT
+from newsbeam.transforms.dedup.fingerprints import DedupParams
+from newsbeam.transforms.extract.nlp import DEFAULT_MODEL, NlpConfig
+from newsbeam.transforms.parse.article import DEFAULT_TIME_BUDGET
 
 
 class NewsbeamOptions(PipelineOptions):
@@ -233,3 +237,32 @@ class NewsbeamOptions(PipelineOptions):
             "live progress line; newsbeam run sets it for local runners. Default: none (counts are "
             "Beam metrics only, as on Dataflow)",
         )
+
+
+# ---------------------------------------------------------------- the run's window
+
+
+def run_day(value: str, today: dt.date) -> dt.date:
+    """``--run_date``: YYYY-MM-DD, ``today`` or ``yesterday`` (UTC days); ValueError otherwise."""
+    named = {"today": today, "yesterday": today - dt.timedelta(days=1)}
+    if value.strip().lower() in named:
+        return named[value.strip().lower()]
+    return dt.date.fromisoformat(value.strip())
+
+
+def run_window(
+    run_date: Optional[str], since: Optional[str], until: Optional[str], today: dt.date
+) -> tuple[Optional[dt.date], Optional[dt.date]]:
+    """The first and last UTC day a run keeps: ``--run_date``'s one day, else ``--since`` and
+    ``--until`` (either may be open). ValueError for a bad date, or for ``--run_date`` together
+    with ``--since``/``--until``, which would say two different things."""
+    if run_date is not None:
+        if since is not None or until is not None:
+            raise ValueError("--run_date is one day's window: give it or --since/--until, not both")
+        day = run_day(run_date, today)
+        return day, day
+    first = dt.date.fromisoformat(since) if since else None
+    last = dt.date.fromisoformat(until) if until else None
+    if first and last and first > last:
+        raise ValueError(f"--since {first} is after --until {last}")
+    return first, last

@@ -1,5 +1,5 @@
 """``newsbeam run``'s live progress on stderr: one line redrawn on a terminal, a plain line
-every ``log_interval`` seconds otherwise. The counts come from ``transforms.progress``."""
+every ``log_interval`` seconds otherwise. The counts come from ``newsbeam.transforms.common.progress``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import threading
 import time
 from typing import Optional, TextIO
 
-from newsbeam.transforms.progress import STEPS, read_progress
+from newsbeam.transforms.common.progress import STEPS, read_progress
 
 #: Seconds between two redraws on a terminal, and between two logged lines elsewhere.
 INTERVAL = 2.0

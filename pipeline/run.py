@@ -19,37 +19,30 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newsbeam.pipeline import __version__
-from newsbeam.pipeline.options import NewsbeamOptions
-from newsbeam.transforms.dedup import DedupParams, Deduplicate
-from newsbeam.transforms.extract import DEFAULT_MODEL, ExtractFromText, NlpConfig, nlp_plan, parse_model_specs
-from newsbeam.transforms.fetch import FetchPages, FetchPolicy
-from newsbeam.transforms.filters import (
-    FilterArticles,
-    FilterRecords,
-    Filters,
-    LimitRecords,
-    dated_inputs,
-    run_window,
-)
+from newsbeam.pipeline.options import NewsbeamOptions, run_window
+from newsbeam.transforms.common.fetching import FetchPolicy
+from newsbeam.transforms.common.progress import ReportProgress
+from newsbeam.transforms.common.redact import redact_options
+from newsbeam.transforms.common.timing import stage_seconds
+from newsbeam.transforms.dedup import Deduplicate, DedupParams
+from newsbeam.transforms.extract import ExtractFromText, NlpConfig
+from newsbeam.transforms.extract.nlp import DEFAULT_MODEL, nlp_plan, parse_model_specs
+from newsbeam.transforms.fetch import FetchPages
 from newsbeam.transforms.parse import ParseArticles
-from newsbeam.transforms.progress import ReportProgress
+from newsbeam.transforms.parse.filters import ArticleFilters, FilterArticles
 from newsbeam.transforms.read import ReadInputs
-from newsbeam.transforms.redact import redact_options
-from newsbeam.transforms.timing import stage_seconds
-from newsbeam.transforms.write import (
-    RunContext,
-    WriteTables,
+from newsbeam.transforms.read.filters import DomainFilters, FilterRecords, LimitRecords
+from newsbeam.transforms.read.specs import dated_inputs
+from newsbeam.transforms.write import RunContext, WriteTables, count_rows, is_input_error
+from newsbeam.transforms.write.commit import (
     check_output_schemas,
-    count_rows,
-    file_name,
-    is_input_error,
     list_output,
     published,
     recover_commits,
     remove_staged_run,
     runs_file,
-    staging_dir,
 )
+from newsbeam.transforms.write.tables import file_name, staging_dir
 
 LOG = logging.getLogger(__name__)
 
@@ -97,11 +90,12 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext, files: Optio
         min_host_interval=opts.min_host_interval,
         host_concurrency=opts.host_concurrency,
     )
-    filters = Filters.from_options(opts.since, opts.until, opts.domain, opts.language)
+    domains = DomainFilters.from_options(opts.domain)
+    article_filters = ArticleFilters.from_options(opts.since, opts.until, opts.language)
     read, read_errors = p | "ReadInputs" >> ReadInputs(opts.input or sample_inputs(), policy, ratio)
     records, stage_errors = read, [read_errors]
-    if filters.by_domain:
-        records, domain_errors = records | "FilterRecords" >> FilterRecords(filters)
+    if domains.active:
+        records, domain_errors = records | "FilterRecords" >> FilterRecords(domains)
         stage_errors.append(domain_errors)
     if opts.max_articles is not None:
         records, limit_errors = records | "LimitRecords" >> LimitRecords(opts.max_articles)
@@ -110,8 +104,8 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext, files: Optio
     parsed, parse_errors = pages | "ParseArticles" >> ParseArticles(ratio, time_budget=opts.parse_time_budget)
     stage_errors += [fetch_errors, parse_errors]
     progress = {"fetched": pages, "parsed": parsed}  # parsed before any --since/--language filter
-    if filters.by_article:
-        parsed, article_errors = parsed | "FilterArticles" >> FilterArticles(filters)
+    if article_filters.active:
+        parsed, article_errors = parsed | "FilterArticles" >> FilterArticles(article_filters)
         stage_errors.append(article_errors)
     dedup = DedupParams(
         shingle_size=opts.dedup_shingle_size,

@@ -2,7 +2,7 @@
 
 import pyarrow as pa
 
-from newsbeam.schemas import TableSpec, field
+from newsbeam.schemas.spec import TableSpec, field
 
 TABLE = TableSpec(
     name="articles",

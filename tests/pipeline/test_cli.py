@@ -231,7 +231,8 @@ def commit_runs(output, *run_ids) -> None:
     """A runs row for each run whose files a test wrote by hand: the query views show the rows
     of committed runs only."""
     from newsbeam.schemas import runs
-    from newsbeam.transforms.write import RunContext, runs_file, runs_row, write_parquet
+    from newsbeam.transforms.write.commit import runs_file, runs_row
+    from newsbeam.transforms.write.tables import RunContext, write_parquet
 
     for run_id in run_ids:
         ctx = RunContext(

@@ -5,7 +5,7 @@ import json
 
 from newsbeam.pipeline.query import connect
 from newsbeam.pipeline.run import run
-from tests.transforms.test_dedup import OTHER, SAME_TOPIC, STORY
+from tests.transforms.dedup.test_dedup import OTHER, SAME_TOPIC, STORY
 
 
 def _dump(path, stories):

@@ -111,13 +111,13 @@ def fault_run(tmp_path_factory):
         server.add("/atom-story", page("Teachers strike", WORDS["atom"]))
         server.add("/site-story", page("New coach", WORDS["site"]))
 
-        import newsbeam.transforms.fetch as fetch_module
+        import newsbeam.transforms.common.fetching as fetching
 
         out = tmp_path_factory.mktemp("fault-out")
-        real = fetch_module.blocked_address
+        real = fetching.blocked_address
         patch = pytest.MonkeyPatch()
         # Only the test's own server is let through; 10.20.30.40 is still refused.
-        patch.setattr(fetch_module, "blocked_address", lambda a: None if a == "127.0.0.1" else real(a))
+        patch.setattr(fetching, "blocked_address", lambda a: None if a == "127.0.0.1" else real(a))
         try:
             outcome = run(
                 ["--output", str(out), "--run_id", "faults", "--fetch_timeout", "1", "--fetch_retries", "1"]

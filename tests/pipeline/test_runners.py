@@ -30,7 +30,7 @@ import pytest
 from newsbeam.pipeline.query import connect
 from newsbeam.pipeline.run import run, sample_inputs
 from newsbeam.schemas import all_tables
-from newsbeam.transforms.progress import read_progress
+from newsbeam.transforms.common.progress import read_progress
 
 RUN_ID = "runners-1"
 #: Columns that say when, not what: they differ between any two runs of the same input. Of

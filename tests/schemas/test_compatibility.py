@@ -51,7 +51,7 @@ def test_a_required_column_the_files_lack_stops():
 @pytest.mark.parametrize("which", ["newer version", "other type"])
 def test_a_run_into_an_incompatible_output_writes_nothing_and_says_why(tmp_path, which, capsys):
     from newsbeam.pipeline.cli import main
-    from tests.transforms.test_dedup import STORY
+    from tests.transforms.dedup.test_dedup import STORY
 
     out = tmp_path / "out"
     folder = out / "articles" / "published_date=2026-11-20"
@@ -77,7 +77,7 @@ def test_a_run_into_an_incompatible_output_writes_nothing_and_says_why(tmp_path,
 
 
 def test_an_unreadable_file_in_the_output_stops_the_run_before_writing(tmp_path):
-    from newsbeam.transforms.write import IncompatibleOutput, check_output_schemas
+    from newsbeam.transforms.write.commit import IncompatibleOutput, check_output_schemas
 
     folder = tmp_path / "out" / "articles" / "published_date=2026-11-20"
     folder.mkdir(parents=True)

@@ -16,9 +16,9 @@ import pytest
 from newsbeam.pipeline.query import connect
 from newsbeam.pipeline.run import run
 from newsbeam.schemas import all_tables, append_problem
+from newsbeam.transforms.write.commit import check_output_schemas
 from tests.schemas.make_fixtures import FIXTURES, RELEASES
-from tests.transforms.test_dedup import STORY
-from newsbeam.transforms.write import check_output_schemas
+from tests.transforms.dedup.test_dedup import STORY
 
 
 def _versions(folder) -> dict[str, int]:

@@ -1,0 +1,146 @@
+"""Field rules: site names off titles, dates never from the future, authors that are people."""
+
+import datetime as dt
+
+import pytest
+
+from newsbeam.transforms.parse.fields import (
+    choose_published,
+    choose_title,
+    clean_authors,
+    narrows,
+    site_names,
+    stopped_early,
+    strip_site_name,
+    utc_offset,
+)
+
+REUTERS = site_names(["Reuters"], "https://www.reuters.com/world/x")
+
+
+@pytest.mark.parametrize(
+    "title, names, expected",
+    [
+        ("France strikes Raqqa | Reuters", REUTERS, "France strikes Raqqa"),
+        ("Reuters - France strikes Raqqa", REUTERS, "France strikes Raqqa"),
+        (
+            "Ukrainische Gegenoffensive: Ziele, Chancen | DW | 28.04.2023",
+            site_names(["DW.COM"], "https://www.dw.com/de/x"),
+            "Ukrainische Gegenoffensive: Ziele, Chancen",
+        ),
+        (
+            "Steigende US-Zinsen setzen Dax zu | Börsen-Zeitung",
+            site_names([], "https://www.boersen-zeitung.de/x"),
+            "Steigende US-Zinsen setzen Dax zu",
+        ),
+        (
+            "„Unermüdlicher Einsatz“ - Die Neue Südtiroler Tageszeitung",
+            site_names([], "https://www.tageszeitung.it/x"),
+            "„Unermüdlicher Einsatz“",
+        ),
+        # Not the site's name: a kicker or a subtitle stays.
+        (
+            "SVP-Sonderparteitag: Chiesa ruft zum Widerstand auf",
+            site_names(["Tages-Anzeiger"], "https://www.tagesanzeiger.ch/x"),
+            "SVP-Sonderparteitag: Chiesa ruft zum Widerstand auf",
+        ),
+        (
+            "Mayor - a profile | The Sample Gazette",
+            site_names(["The Sample Gazette"], None),
+            "Mayor - a profile",
+        ),
+        ("Reuters", REUTERS, "Reuters"),
+    ],
+)
+def test_strip_site_name(title, names, expected):
+    assert strip_site_name(title, names) == expected
+
+
+def test_choose_title_takes_the_first_source_with_a_title():
+    candidates = [("json-ld", None), ("meta:og:title", "Headline | Reuters"), ("newspaper4k", "Other")]
+    assert choose_title(candidates, REUTERS) == ("Headline", "meta:og:title")
+    assert choose_title([("json-ld", "  ")], REUTERS) == (None, None)
+
+
+CAPTURED = dt.datetime(2024, 5, 3, 18, 0, tzinfo=dt.timezone.utc)
+
+
+def test_a_date_in_the_future_of_the_capture_is_skipped():
+    candidates = [("json-ld", "2031-01-01T00:00:00Z"), ("meta:date", "2024-05-03T15:47:42+02:00")]
+    when, source = choose_published(candidates, CAPTURED)
+    assert source == "meta:date" and when == dt.datetime(2024, 5, 3, 13, 47, 42, tzinfo=dt.timezone.utc)
+    assert utc_offset(when) == "+02:00"
+
+
+@pytest.mark.parametrize(
+    "value, offset",
+    [
+        ("2024-05-03", None),
+        ("2024-05-03T10:00:00", None),
+        ("Fri, 03 May 2024 10:00:00 -0500", "-05:00"),
+        (dt.datetime(2024, 5, 3, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))), "+05:30"),
+    ],
+)
+def test_dates_keep_the_zone_they_were_given_in(value, offset):
+    when, _ = choose_published([("x", value)], CAPTURED)
+    assert utc_offset(when) == offset
+
+
+def test_unparseable_and_absurd_dates_are_skipped():
+    assert choose_published([("a", "yesterday-ish"), ("b", "0001-01-01"), ("c", None)], CAPTURED) == (
+        None,
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (["By Jane Doe and John Roe"], ["Jane Doe", "John Roe"]),
+        (["Birgit Baumann, Jan Michael Marchart"], ["Birgit Baumann", "Jan Michael Marchart"]),
+        (["Von Anna Fink und Max Muster"], ["Anna Fink", "Max Muster"]),
+        (["Jane Doe (dpa)"], ["Jane Doe"]),
+        (["jane.doe@paper.com", "Jane Doe", "@janedoe"], ["Jane Doe"]),
+        (["Staff Reporter"], []),
+        (["Reuters"], []),  # the publisher is not an author
+        (["Jane Doe", "jane doe"], ["Jane Doe"]),
+        (["渡辺洋介"], ["渡辺洋介"]),  # non-Latin names intact
+        (["https://paper.com/authors/jane"], []),
+        (["신현주 기자"], ["신현주"]),  # Korean "reporter" after the name
+        (["박준석 기자 외 1명"], ["박준석"]),  # "and one other"
+        (["山田太郎 記者"], ["山田太郎"]),
+    ],
+)
+def test_clean_authors(raw, expected):
+    assert clean_authors(raw, REUTERS) == expected
+
+
+@pytest.mark.parametrize(
+    "fewer, more, expected",
+    [
+        (["Madeleine Howell"], ["Rebecca Astill", "Jack Rear", "Madeleine Howell"], True),
+        (["madeleine howell"], ["Jack Rear", "Madeleine Howell"], True),  # compared folded
+        (["Ann Lee"], ["Jack Rear", "Madeleine Howell"], False),  # someone else: no evidence
+        (["Jack Rear", "Ann Lee"], ["Jack Rear", "Madeleine Howell", "Bo Li"], False),
+        (["Jack Rear"], ["Jack Rear"], False),  # the same reading
+        ([], ["Jack Rear", "Bo Li"], False),
+    ],
+)
+def test_a_narrower_byline_that_names_only_people_found_wins(fewer, more, expected):
+    assert narrows(fewer, more) is expected
+
+
+STORY = " ".join(f"Sentence {i} of the story tells what happened next in town." for i in range(40))
+
+
+def test_a_body_that_stopped_early_gives_way_to_the_longer_reading_of_the_same_story():
+    start = STORY[: len(STORY) // 3]
+    words = len(STORY.split())
+    assert stopped_early(start, STORY, paragraph_words=words)
+    # trafilatura holding most of the page's paragraph text did not stop early
+    assert not stopped_early(start, STORY, paragraph_words=len(start.split()))
+    # a longer reading of something else is not the same story read further
+    other = " ".join(f"Item {i}: a list of links and menus elsewhere on the page." for i in range(60))
+    assert not stopped_early(start, other, paragraph_words=words)
+    # a reading that is longer, but not by half, is not evidence either
+    assert not stopped_early(start, start + " One more line.", paragraph_words=words)

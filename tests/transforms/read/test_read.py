@@ -1,0 +1,346 @@
+"""Reading SPECs into input records: kinds, feeds, dumps, text, and the Beam transform."""
+
+import datetime as dt
+import gzip
+import json
+import os
+
+import apache_beam as beam
+import pytest
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from newsbeam.transforms.common.errors import InputError
+from newsbeam.transforms.common.fetching import FetchedBody, FetchPolicy
+from newsbeam.transforms.common.records import InputRecord, Source
+from newsbeam.transforms.read import ReadInputs, records_from
+from newsbeam.transforms.read.dumps import record_from_text, records_from_jsonl
+from newsbeam.transforms.read.feeds import records_from_feed
+from newsbeam.transforms.read.specs import kind_from_name, parse_spec, resolve_link, sniff_kind
+
+RSS = b"""<?xml version="1.0"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T</title><language>en-gb</language>
+<item><title>One</title><link>../pages/one.html?utm_source=rss</link><pubDate>Tue, 17 Nov 2015 10:00:00 +0100</pubDate><dc:creator>Ann Lee</dc:creator></item>
+<item><title>No link</title></item>
+<item><title>Two</title><link>https://example.com/two</link></item>
+</channel></rss>"""
+
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><id>urn:x</id><updated>2015-11-17T00:00:00Z</updated>
+<entry><title>E</title><link href="https://example.com/e"/><id>urn:e</id><updated>2015-11-17T08:00:00Z</updated><author><name>Bo Chen</name></author></entry>
+</feed>"""
+
+
+@pytest.mark.parametrize(
+    "spec, expected",
+    [
+        ("rss:feeds/*.xml", Source("feeds/*.xml", "rss")),
+        ("HTML:/a/b.htm", Source("/a/b.htm", "html")),
+        ("https://example.com/feed", Source("https://example.com/feed", None)),
+        ("data/x.jsonl", Source("data/x.jsonl", None)),
+        ("warc:cc/*.warc.gz", Source("cc/*.warc.gz", "warc")),
+        ("notakind:x", Source("notakind:x", None)),  # a path that happens to hold a colon
+    ],
+)
+def test_parse_spec(spec, expected):
+    assert parse_spec(spec) == expected
+
+
+@pytest.mark.parametrize(
+    "name, kind",
+    [
+        ("a/feed.rss", "rss"),
+        ("a/feed.atom", "rss"),
+        ("x.xml.gz", None),
+        ("feeds.opml", "opml"),
+        ("list.csv", "urls"),
+        ("p.HTML", "html"),
+        ("d.jsonl.gz", "jsonl"),
+        ("s.txt", "text"),
+        ("https://h/a/feed.rss?x=1", "rss"),
+        ("noext", None),
+    ],
+)
+def test_kind_from_name(name, kind):
+    assert kind_from_name(name) == kind
+
+
+@pytest.mark.parametrize(
+    "data, kind",
+    [
+        (b'<?xml version="1.0"?><rss>', "rss"),
+        (b"\xef\xbb\xbf<feed xmlns=", "rss"),
+        (b"<!DOCTYPE html><html>", "html"),
+        (b"  <html lang=en>", "html"),
+        (b'{"url": 1}\n', "jsonl"),
+        (b"Paris (Reuters) - France ...", "text"),
+    ],
+)
+def test_sniff_kind(data, kind):
+    assert sniff_kind(data) == kind
+
+
+@pytest.mark.parametrize(
+    "base, link, expected",
+    [
+        ("/srv/feeds/world.rss", "../pages/a.html?x=1", "file:///srv/pages/a.html?x=1"),
+        ("https://h.org/feeds/rss", "/story/1", "https://h.org/story/1"),
+        ("gs://bucket/feeds/world.rss", "../pages/a.html", "gs://bucket/pages/a.html"),
+        ("/srv/feeds/world.rss", "https://other.org/x", "https://other.org/x"),
+    ],
+)
+def test_resolve_link(base, link, expected):
+    assert resolve_link(base, link) == expected
+
+
+def test_rss_items_become_records_and_an_item_without_link_an_error():
+    items = list(records_from_feed(RSS, "/srv/feeds/world.rss"))
+    assert len(items) == 3
+    first, missing, second = items
+    assert first.url == "file:///srv/pages/one.html?utm_source=rss"
+    assert first.title == "One" and first.authors == ("Ann Lee",) and first.language == "en"
+    assert first.published_at == dt.datetime(2015, 11, 17, 9, 0, tzinfo=dt.timezone.utc)
+    assert first.input_ref == "/srv/feeds/world.rss#item=0" and first.feed == "/srv/feeds/world.rss"
+    assert (
+        missing["stage"] == "read"
+        and missing["kind"] == "no_link"
+        and missing["input_ref"].endswith("#item=1")
+    )
+    assert second.url == "https://example.com/two" and second.published_at is None
+
+
+def test_a_web_feed_may_not_point_at_local_files():
+    feed = RSS.replace(b"https://example.com/two", b"file:///etc/passwd")
+    items = list(records_from_feed(feed, "https://evil.example/feed"))
+    assert [i["kind"] for i in items if isinstance(i, dict)] == ["no_link", "unsafe_link"]
+    assert [i.url for i in items if isinstance(i, InputRecord)] == [
+        "https://evil.example/pages/one.html?utm_source=rss"
+    ]
+    # A feed on this machine may point at files beside it.
+    local = list(records_from_feed(feed, "/srv/feeds/world.rss"))
+    assert [i["kind"] for i in local if isinstance(i, dict)] == ["no_link"]
+    assert len([i for i in local if isinstance(i, InputRecord)]) == 2
+
+
+def test_feed_dates_out_of_range_are_unknown():
+    from newsbeam.transforms.read.feeds import feed_date
+
+    assert feed_date(None) is None
+    assert feed_date((99999, 1, 1, 0, 0, 0, 0, 1, 0)) is None
+    assert feed_date((2015, 11, 17, 9, 0, 0, 1, 321, 0)) == dt.datetime(
+        2015, 11, 17, 9, 0, tzinfo=dt.timezone.utc
+    )
+
+
+def test_atom_entries_become_records():
+    (entry,) = records_from_feed(ATOM, "https://h.org/atom")
+    assert (entry.url, entry.title, entry.authors) == ("https://example.com/e", "E", ("Bo Chen",))
+    assert entry.published_at == dt.datetime(2015, 11, 17, 8, 0, tzinfo=dt.timezone.utc)
+
+
+def test_a_feed_that_is_not_a_feed_is_an_input_error():
+    with pytest.raises(InputError) as err:
+        list(records_from_feed(b"\x89PNG\r\n\x1a\n\x00\x00", "x.rss"))
+    assert err.value.kind == "invalid_feed"
+
+
+def test_jsonl_lines_good_and_bad():
+    data = (
+        b'{"url": "https://a.org/1", "html": "<html><body><p>x</p></body></html>"}\n'
+        b'{"url": "https://a.org/2", "title": "T", "text": "Body.", "published": "2015-11-17T10:00:00+01:00", "authors": "Ann"}\n'
+        b"\n"
+        b'{"url": "https://a.org/3", "text": "cut\n'
+        b"[1, 2]\n"
+        b'{"url": "https://a.org/5", "title": "no body"}\n'
+        b'{"url": 5, "text": "x"}\n'
+        b'{"text": "no url"}\n'
+    )
+    items = list(records_from_jsonl(data.splitlines(), "/d/dump.jsonl"))
+    records = [i for i in items if isinstance(i, InputRecord)]
+    errors = [i for i in items if isinstance(i, dict)]
+    assert [r.url for r in records] == ["https://a.org/1", "https://a.org/2", "file:///d/dump.jsonl#line=8"]
+    assert records[0].html and records[0].text is None
+    assert records[1].text == "Body." and records[1].authors == ("Ann",)
+    assert records[1].published_at == dt.datetime(2015, 11, 17, 9, 0, tzinfo=dt.timezone.utc)
+    assert [(e["kind"], e["input_ref"]) for e in errors] == [
+        ("invalid_json", "/d/dump.jsonl:4"),
+        ("invalid_record", "/d/dump.jsonl:5"),
+        ("no_body", "/d/dump.jsonl:6"),
+        ("invalid_record", "/d/dump.jsonl:7"),
+    ]
+
+
+def test_text_files_decode_and_binary_is_refused():
+    record = record_from_text(FetchedBody("/s/story.txt", "Café story.\n".encode("utf-8")))
+    assert record.text == "Café story.\n" and record.url == "file:///s/story.txt"
+    latin = record_from_text(
+        FetchedBody("/s/old.txt", "Café au lait, a long enough story to detect.".encode("latin-1"))
+    )
+    assert "Café" in latin.text
+    with pytest.raises(InputError) as err:
+        record_from_text(FetchedBody("/s/bin.txt", b"\x00\x01\x02binary"))
+    assert err.value.kind == "not_text"
+
+
+def test_kind_is_sniffed_when_the_name_says_nothing():
+    (record,) = records_from(
+        FetchedBody("/x/page", b"<!doctype html><html><body><p>Hi</p></body></html>"), None
+    )
+    assert record.input_kind == "html"
+    (record,) = records_from(FetchedBody("/x/page.txt", b"<html>"), "text")  # a stated kind wins
+    assert record.input_kind == "text"
+
+
+def test_read_inputs_accounts_for_every_record(tmp_path):
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "world.rss").write_bytes(RSS)
+    (tmp_path / "dump.jsonl").write_bytes(b'{"url": "https://a.org/1", "text": "Body."}\n{oops\n')
+    (tmp_path / "more.jsonl.gz").write_bytes(
+        gzip.compress(
+            b'{"url": "https://a.org/g1", "text": "B."}\n\n{"url": "https://a.org/g2", "html": "<p>x</p>"}'
+        )
+    )
+    (tmp_path / "story.txt").write_text("Story.\n", encoding="utf-8")
+    (tmp_path / "broken.rss").write_bytes(b"\x89PNG\x00\x00\x00")
+    specs = [
+        str(tmp_path / "feeds"),
+        str(tmp_path / "*.jsonl*"),
+        "text:" + str(tmp_path / "story.txt"),
+        "rss:" + str(tmp_path / "broken.rss"),
+        str(tmp_path / "missing-*.xml"),
+    ]
+    with TestPipeline() as p:
+        records, errors = p | ReadInputs(specs, FetchPolicy(timeout=5, max_bytes=1_000_000))
+        assert_that(
+            records | beam.Map(lambda r: (r.input_kind, r.url)),
+            equal_to(
+                [
+                    ("rss", (tmp_path / "pages" / "one.html").as_uri() + "?utm_source=rss"),
+                    ("rss", "https://example.com/two"),
+                    ("jsonl", "https://a.org/1"),
+                    ("jsonl", "https://a.org/g1"),
+                    ("jsonl", "https://a.org/g2"),
+                    ("text", (tmp_path / "story.txt").as_uri()),
+                ]
+            ),
+            label="records",
+        )
+        assert_that(
+            errors | beam.Map(lambda e: (e["stage"], e["kind"])),
+            equal_to(
+                [
+                    ("read", "no_link"),
+                    ("read", "invalid_json"),
+                    ("read", "invalid_feed"),
+                    ("read", "not_found"),
+                ]
+            ),
+            label="errors",
+        )
+
+
+def test_urls_are_fetched_and_sniffed(http_server):
+    http_server.add("/feed", RSS, content_type="application/rss+xml")
+    http_server.add("/page", "<!doctype html><html><body><p>Story.</p></body></html>")
+    specs = [f"{http_server.base}/feed", f"{http_server.base}/page", f"{http_server.base}/gone"]
+    with TestPipeline() as p:
+        records, errors = p | ReadInputs(specs, FetchPolicy(timeout=5, max_bytes=100_000, allow_private=True))
+        assert_that(
+            records | beam.Map(lambda r: (r.input_kind, r.url)),
+            equal_to(
+                [
+                    ("rss", f"{http_server.base}/pages/one.html?utm_source=rss"),
+                    ("rss", "https://example.com/two"),
+                    ("html", f"{http_server.base}/page"),
+                ]
+            ),
+            label="records",
+        )
+        assert_that(
+            errors | beam.Map(lambda e: (e["input_ref"], e["kind"])),
+            equal_to(
+                [(f"{http_server.base}/feed#item=1", "no_link"), (f"{http_server.base}/gone", "http_404")]
+            ),
+            label="errors",
+        )
+
+
+def test_a_folder_stands_for_every_file_under_it_but_hidden_ones(tmp_path):
+    from newsbeam.transforms.read.specs import expand_source
+
+    (tmp_path / "sub").mkdir()
+    for name in ("a.rss", "sub/b.jsonl", ".hidden.txt"):
+        (tmp_path / name).write_text("x")
+    assert [s.location for s in expand_source(Source(str(tmp_path), "rss"))] == [
+        str(tmp_path / "a.rss"),
+        str(tmp_path / "sub" / "b.jsonl"),
+    ]
+    assert {s.kind for s in expand_source(Source(str(tmp_path), "rss"))} == {"rss"}
+
+
+FULL_RSS = b"""<?xml version="1.0"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:media="http://search.yahoo.com/mrss/">
+<channel><title>T</title>
+<item><title>Full</title><link>https://paper.example/full</link><description>A teaser.</description>
+<content:encoded><![CDATA[<p>The whole story, first paragraph.</p><script>alert(1)</script><p>Second.</p>]]></content:encoded>
+<media:content url="/img/lead.jpg" medium="image"/><media:thumbnail url="https://paper.example/thumb.jpg"/></item>
+<item><title>Summary only</title><link>https://paper.example/teaser</link><description>Just a teaser.</description>
+<enclosure url="https://paper.example/e.jpg" type="image/jpeg" length="10"/></item>
+<item><title>Audio</title><link>https://paper.example/pod</link><enclosure url="https://paper.example/a.mp3" type="audio/mpeg" length="10"/></item>
+</channel></rss>"""
+
+
+def test_full_content_and_media_rss_images_are_kept_as_hints():
+    full, teaser, audio = records_from_feed(FULL_RSS, "https://paper.example/feed.xml")
+    assert "<p>The whole story, first paragraph.</p>" in full.feed_html
+    assert "alert" not in full.feed_html  # feedparser sanitises the content
+    assert full.image == "https://paper.example/img/lead.jpg"  # media:content, made absolute
+    # A summary is a teaser, not a body: only content:encoded/Atom content counts.
+    assert teaser.feed_html is None and teaser.image == "https://paper.example/e.jpg"
+    assert audio.image is None
+
+
+def test_a_jsonl_line_over_the_page_cap_is_too_large_and_the_next_line_still_reads(tmp_path):
+    from newsbeam.transforms.read.dumps import records_from_jsonl
+    from newsbeam.transforms.read.files import stream_lines
+
+    dump = tmp_path / "d.jsonl"
+    long = json.dumps({"url": "https://a.example/long", "text": "x" * 5000})
+    short = json.dumps({"url": "https://a.example/short", "text": "A short story of enough words to keep."})
+    dump.write_text(long + "\n" + short + "\n")
+    rows = list(records_from_jsonl(stream_lines(str(dump), 1000), str(dump), 1000))
+    assert rows[0]["kind"] == "too_large" and rows[0]["input_ref"] == f"{dump}:1"
+    assert rows[1].url == "https://a.example/short" and rows[1].input_ref == f"{dump}:2"
+
+
+def test_an_input_with_no_records_in_it_is_an_empty_error(tmp_path):
+    """A feed with no items, a URL list of comments, an empty dump, a 0-byte feed or WARC: one
+    ``empty`` row each, so every input file ends in some table."""
+    (tmp_path / "no-items.rss").write_text('<rss version="2.0"><channel><title>F</title></channel></rss>')
+    (tmp_path / "zero.rss").write_bytes(b"")
+    (tmp_path / "comments.urls").write_text("# nothing today\n")
+    (tmp_path / "blank.jsonl").write_text("\n\n")
+    (tmp_path / "zero.warc").write_bytes(b"")
+    (tmp_path / "one.jsonl").write_text('{"url": "https://a.org/1", "text": "A."}\n')
+    specs = [
+        str(tmp_path / "*.rss"),
+        "urls:" + str(tmp_path / "comments.urls"),
+        str(tmp_path / "*.jsonl"),
+        str(tmp_path / "zero.warc"),
+    ]
+    with TestPipeline() as p:
+        records, errors = p | ReadInputs(specs, FetchPolicy(timeout=5, max_bytes=1_000_000))
+        assert_that(records | beam.Map(lambda r: r.url), equal_to(["https://a.org/1"]), label="records")
+        assert_that(
+            errors | beam.Map(lambda e: (os.path.basename(e["input_ref"]), e["kind"])),
+            equal_to(
+                [
+                    ("no-items.rss", "empty"),
+                    ("zero.rss", "empty"),
+                    ("comments.urls", "empty"),
+                    ("blank.jsonl", "empty"),
+                    ("zero.warc", "empty"),
+                ]
+            ),
+            label="errors",
+        )

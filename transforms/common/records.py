@@ -1,0 +1,50 @@
+"""The records passed between stages: a :class:`Source` is a thing to read, an
+:class:`InputRecord` one story an input offers, on its way from ReadInputs through FetchPages to
+ParseArticles. After parsing, a story is an ``articles`` row (a dict checked against
+``schemas/articles.py`` when it is written)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class Source:
+    """One thing to read: a file or URL, with its kind if the SPEC stated one, and how many lists
+    (OPML, sitemap index, robots.txt) led to it."""
+
+    location: str
+    kind: Optional[str] = None
+    depth: int = 0
+
+
+@dataclass(frozen=True)
+class InputRecord:
+    """One story as an input offers it, before fetching and parsing.
+
+    ``html`` or ``text`` is set when the input carries the story itself; otherwise ``url`` is
+    fetched. ``title``, ``authors``, ``published_at``, ``language``, ``feed_html`` and ``image``
+    are hints from the feed or dump, used where the page itself says less.
+    """
+
+    input_ref: str
+    input_kind: str
+    url: str
+    html: Optional[str] = None
+    text: Optional[str] = None
+    title: Optional[str] = None
+    authors: tuple = ()
+    published_at: Optional[dt.datetime] = None
+    language: Optional[str] = None
+    feed: Optional[str] = None
+    captured_at: Optional[dt.datetime] = None  # WARC-Date, or when newsbeam fetched the page
+    #: A feed's full content for the item (RSS ``content:encoded``, Atom ``content``), as HTML:
+    #: the body when the page gives less, or when the page cannot be fetched at all.
+    feed_html: Optional[str] = None
+    image: Optional[str] = None  # the feed's image for the item (Media RSS or an image enclosure)
+    #: Why the page could not be fetched, as (kind, message), when the record goes on without it
+    #: because its feed carried the story (``feed_html``): ParseArticles reads the feed's copy,
+    #: or makes this the record's fetch error when that copy holds too little text.
+    fetch_error: Optional[tuple] = None

@@ -1,0 +1,190 @@
+"""Read input SPECs (paths, globs, URLs) into input records: one per story an input offers.
+
+A SPEC is ``[kind:]location`` (:mod:`.specs`). One input record is one feed item (:mod:`.feeds`),
+sitemap or URL-list entry (:mod:`.lists`), WARC response (:mod:`.warc`), HTML file, JSONL line or
+text file (:mod:`.dumps`); an input that cannot be read at all is one ``errors`` row, so every
+record is accounted for. :class:`ReadInputs` is the stage; :mod:`.filters` holds the filters
+applied to its records before anything is fetched.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import posixpath
+import urllib.parse
+from typing import Iterator, Optional, Union
+
+import apache_beam as beam
+
+from newsbeam.transforms.common.errors import ERRORS, InputError, apply_with_errors, failed
+from newsbeam.transforms.common.fetching import FetchedBody, FetchPolicy, fetch, is_http
+from newsbeam.transforms.common.records import InputRecord, Source
+from newsbeam.transforms.common.timing import timed_iter
+from newsbeam.transforms.read.dumps import record_from_html, record_from_text, records_from_jsonl
+from newsbeam.transforms.read.feeds import records_from_feed
+from newsbeam.transforms.read.files import gunzipped, open_raw, stream_lines
+from newsbeam.transforms.read.lists import (
+    items_from_sitemap,
+    records_from_url_list,
+    sitemaps_from_robots,
+    sources_from_opml,
+)
+from newsbeam.transforms.read.specs import (
+    MAX_NESTING,
+    expand_source,
+    kind_from_name,
+    parse_spec,
+    sniff_kind,
+    to_uri,
+)
+from newsbeam.transforms.read.warc import records_from_warc
+
+__all__ = ["ReadInputs"]
+
+
+def records_from(body: FetchedBody, kind: Optional[str], source: Optional[Source] = None) -> Iterator:
+    """Every record (or nested source) one input holds, by its kind (stated, from the name, or
+    sniffed)."""
+    source = source or Source(body.location, kind)
+    kind = kind or kind_from_name(body.location) or sniff_kind(body.data)
+    if kind == "sitemap" and posixpath.basename(urllib.parse.urlsplit(body.location).path) == "robots.txt":
+        yield from sitemaps_from_robots(body.data, source)
+    elif kind == "sitemap":
+        yield from items_from_sitemap(body.data, source)
+    elif kind == "opml":
+        yield from sources_from_opml(body.data, source)
+    elif kind == "urls":
+        yield from records_from_url_list(body.data, body.location)
+    elif kind == "warc":
+        yield from records_from_warc(io.BytesIO(body.data), body.location, len(body.data) + 1)
+    elif kind == "rss":
+        yield from records_from_feed(body.data, body.location)
+    elif kind == "jsonl":
+        yield from records_from_jsonl(body.data.splitlines(), body.location)
+    elif kind == "html":
+        yield record_from_html(body)
+    else:
+        yield record_from_text(body)
+
+
+class ExpandSpecFn(beam.DoFn):
+    """A SPEC → the sources it matches; a SPEC that matches nothing is an errors row."""
+
+    def process(self, spec: str):
+        source = parse_spec(spec)
+        try:
+            sources = expand_source(source)
+        except Exception as exc:  # FileSystems raises BeamIOError and friends for bad patterns
+            yield failed("read", InputError("io_error", f"cannot list {spec}: {exc}"), spec)
+            return
+        if not sources:
+            yield failed("read", InputError("not_found", f"{spec} matches no files"), spec)
+        yield from sources
+
+
+class ReadSourceFn(beam.DoFn):
+    """A source → its input records; an unreadable source, or one with no records in it, is one
+    errors row, so every input ends in some table."""
+
+    def __init__(self, policy: FetchPolicy):
+        self._policy = policy
+
+    def process(self, source: Source):
+        counter = beam.metrics.Metrics.counter("newsbeam", "inputs_read")
+        found = 0
+        try:
+            for item in timed_iter("read", self._records(source)):
+                found += 1
+                if isinstance(item, Source):  # a list of lists: read at the next level
+                    if item.depth > MAX_NESTING:
+                        counter.inc()
+                        yield failed(
+                            "read",
+                            InputError(
+                                "too_deep", f"{item.location} is nested more than {MAX_NESTING} lists deep"
+                            ),
+                            item.location,
+                        )
+                    else:
+                        yield item
+                    continue
+                counter.inc()
+                if isinstance(item, dict):
+                    yield beam.pvalue.TaggedOutput(ERRORS, item)
+                else:
+                    yield item
+            if not found:  # a feed with no items, a URL list with no URLs, an empty dump or WARC
+                raise InputError("empty", f"{source.location} holds no records")
+        except InputError as exc:
+            counter.inc()
+            yield failed(
+                "read", exc, source.location, url=source.location if is_http(source.location) else None
+            )
+
+    def _records(self, source: Source) -> Iterator[Union[InputRecord, dict]]:
+        kind = source.kind or kind_from_name(source.location)
+        if not is_http(source.location) and kind == "jsonl":
+            # Dumps can be far larger than memory: read them line by line.
+            lines = stream_lines(source.location, self._policy.max_bytes)
+            yield from records_from_jsonl(lines, source.location, self._policy.max_bytes)
+            return
+        if not is_http(source.location) and kind == "warc":
+            # A day of CC-NEWS is gigabytes: stream it record by record, warcio undoing the gzip members.
+            yield from records_from_warc(open_raw(source.location), source.location, self._policy.max_bytes)
+            return
+        if not is_http(source.location) and kind == "html":
+            # One page: FetchPages reads it after the records are spread over the workers, so its
+            # bytes never sit in a shuffled collection (the runner holds those in memory).
+            yield InputRecord(input_ref=source.location, input_kind="html", url=to_uri(source.location))
+            return
+        location = source.location
+        if (
+            source.kind == "sitemap"
+            and is_http(location)
+            and urllib.parse.urlsplit(location).path in ("", "/")
+        ):
+            location = urllib.parse.urljoin(
+                location, "/robots.txt"
+            )  # a site root: its robots.txt lists the sitemaps
+        body = gunzipped(fetch(location, self._policy), self._policy.max_bytes)
+        yield from records_from(body, source.kind, dataclasses.replace(source, location=location))
+
+
+class ReadInputs(beam.PTransform):
+    """SPECs → input records, plus an errors PCollection; each input record is in exactly one."""
+
+    def __init__(self, specs: list[str], policy: FetchPolicy, error_threshold: float = 1.0):
+        super().__init__()
+        self._specs = list(specs)
+        self._policy = policy
+        self._threshold = error_threshold
+
+    def expand(self, pbegin):
+        expanded = (
+            pbegin
+            | "Specs" >> beam.Create(self._specs)
+            | "ExpandSpecs" >> beam.ParDo(ExpandSpecFn()).with_outputs(ERRORS, main="sources")
+        )
+        sources, records, errors = expanded.sources, [], [expanded[ERRORS]]
+        # Lists of lists (OPML → feeds, sitemap index → sitemaps) are read level by level: a Beam
+        # graph is fixed, so the levels are unrolled up to MAX_NESTING.
+        for level in range(MAX_NESTING + 1):
+            found, level_errors = apply_with_errors(
+                sources | f"SpreadSources{level}" >> beam.Reshuffle(),
+                f"ReadSources{level}",
+                ReadSourceFn(self._policy),
+                "read",
+                lambda s: (s.location, None, None),
+                self._threshold,
+                partial=True,  # a dump's records stream out as read; buffering them could exhaust memory
+            )
+            level_records, sources = found | f"SplitNested{level}" >> beam.Partition(
+                lambda item, _: 1 if isinstance(item, Source) else 0, 2
+            )
+            records.append(level_records)
+            errors.append(level_errors)
+        return (
+            records | "AllRecords" >> beam.Flatten(),
+            errors | "ReadErrors" >> beam.Flatten(),
+        )
