@@ -8,6 +8,7 @@ installs) through Playwright; where either is missing it skips and says which. W
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -20,6 +21,8 @@ from newsbeam.pipeline.query import connect
 from tests.conftest import ROOT
 
 SECTIONS = ("runs", "articles", "dedup", "errors", "entities", "places", "quotes", "counts")
+#: The date filter's data in the page: what it redraws each chart from.
+FILTER_DATA = re.compile(r"<script type='application/json' id='filter-data'>(.*?)</script>", re.S)
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -169,7 +172,8 @@ def test_chromium_opens_the_empty_report_without_a_console_error(tmp_path):
 def test_the_filter_steps_by_day_then_week_then_month(days, grain):
     import datetime as dt
 
-    from newsbeam.pipeline.report import MAX_STEPS, grain as grain_of, steps
+    from newsbeam.pipeline.report.data import MAX_STEPS, steps
+    from newsbeam.pipeline.report.data import grain as grain_of
 
     first = dt.date(2025, 12, 30)
     last = first + dt.timedelta(days=days - 1)
@@ -187,7 +191,7 @@ def test_every_date_falls_on_a_step_as_duckdb_truncates_it(grain):
 
     import duckdb
 
-    from newsbeam.pipeline.report import step_sql, steps
+    from newsbeam.pipeline.report.data import step_sql, steps
 
     first, last = dt.date(2023, 12, 20), dt.date(2026, 9, 14)
     known = set(steps(first, last, grain))
@@ -200,20 +204,20 @@ def test_every_date_falls_on_a_step_as_duckdb_truncates_it(grain):
 
 def test_the_counts_per_step_add_up_to_the_whole_range(sample_output):
     """What the filter sums (cells) over every step is what the page drew for the whole range."""
-    from newsbeam.pipeline.report import Report
+    from newsbeam.pipeline.report.data import Tables
 
-    report = Report(str(sample_output))
-    report._plan_steps()
+    tables = Tables(str(sample_output))
+    plan = tables.plan()
     for ranked, width in (
-        (report.by_step("entities", ["coalesce(entity, text)"], ["count(DISTINCT article_id)"], "TRUE", "v0 DESC, k0", 100), 1),
-        (report.by_step("places", ["name", "latitude"], ["count(*)", "count(DISTINCT article_id)"], "latitude IS NOT NULL", "v0 DESC, k0, k1", 100), 2),
-        (report.by_step("articles", ["language"], ["count(*)"], "TRUE", "v0 DESC, k0", 1), 1),
+        (tables.by_step(plan, "entities", ["coalesce(entity, text)"], ["count(DISTINCT article_id)"], "TRUE", "v0 DESC, k0", 100), 1),
+        (tables.by_step(plan, "places", ["name", "latitude"], ["count(*)", "count(DISTINCT article_id)"], "latitude IS NOT NULL", "v0 DESC, k0, k1", 100), 2),
+        (tables.by_step(plan, "articles", ["language"], ["count(*)"], "TRUE", "v0 DESC, k0", 1), 1),
     ):  # fmt: skip
         assert ranked.rows and ranked.cells
         sums: dict = {}
         for i in range(0, len(ranked.cells), 2 + width):
             step, group, *values = ranked.cells[i : i + 2 + width]
-            assert step == -1 or 0 <= step < len(report.steps)
+            assert step == -1 or 0 <= step < len(plan.steps)
             sums[group] = [a + b for a, b in zip(sums.get(group, [0] * width), values, strict=True)]
         assert [sums[i] for i in range(len(ranked.rows))] == [list(row[-width:]) for row in ranked.rows]
     assert len(ranked.rows) == 1  # the limit holds, and the cells are the kept groups' only
@@ -311,7 +315,8 @@ def test_the_page_stays_readable_at_100000_articles(tmp_path):
     import datetime as dt
     import random
 
-    from newsbeam.pipeline.report import CANDIDATES, TOP, Report
+    from newsbeam.pipeline.report.data import CANDIDATES, TOP, load
+    from newsbeam.pipeline.report.page import render
 
     rng = random.Random(7)
     start = dt.date(2026, 1, 1)
@@ -355,17 +360,87 @@ def test_the_page_stays_readable_at_100000_articles(tmp_path):
             "extract_errors": [0],
         },
     )
-    report = Report(str(tmp_path))
-    page = report.html()
+    report = load(str(tmp_path))
+    page = render(report)
     from plotly.offline import get_plotlyjs
 
     own = len(page.encode()) - len(get_plotlyjs().encode())
     assert own < 300_000, own  # aggregates, not 100,000 rows (126 KB when written)
     assert "<b>100,000</b>articles" in page
-    assert report.grain == "week" and len(report.steps) == 53  # a year in weeks, not 365 days
-    rankings = [c for c in report._filters.values() if c["kind"] == "ranking"]
+    assert report.plan.grain == "week" and len(report.plan.steps) == 53  # a year in weeks, not 365 days
+    filters = json.loads(FILTER_DATA.search(page).group(1))["charts"]
+    rankings = [c for c in filters.values() if c["kind"] == "ranking"]
     assert rankings and all(len(c["keys"]) <= CANDIDATES for c in rankings)
-    drawn = re.sub(r"<script type='application/json' id='filter-data'>.*?</script>", "", page, flags=re.S)
+    drawn = FILTER_DATA.sub("", page)
     assert len(set(re.findall(r"site-\d+\.example", drawn))) == TOP  # 20 sources drawn, not 5,000
     assert len(set(re.findall(r"Person \d+\b", drawn))) == TOP
     assert "Story number 99999" not in page
+
+
+def _imports(module) -> set[str]:
+    """Every module ``module``'s source imports, at its top or inside a function."""
+    import ast
+
+    names = set()
+    for node in ast.walk(ast.parse(Path(module.__file__).read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            names.add(node.module)
+    return names
+
+
+def test_the_data_half_draws_nothing_and_the_page_half_queries_nothing():
+    """report/data.py turns the tables into plain data and report/page.py draws it: neither
+    reaches for the other's tools."""
+    from newsbeam.pipeline.report import data, page
+
+    data_imports, page_imports = _imports(data), _imports(page)
+    assert "newsbeam.pipeline.query" in data_imports and "plotly.graph_objects" in page_imports
+    assert {name for name in data_imports if name.split(".")[0] in ("plotly", "html")} == set()
+    assert {name for name in page_imports if name.split(".")[0] in ("duckdb", "pyarrow")} == set()
+    assert "newsbeam.pipeline.query" not in page_imports
+
+
+def test_the_page_draws_from_plain_data_alone():
+    """The page needs no output folder: a report's data made by hand draws into it, and with no
+    dated article and no place there is no date filter and no base map."""
+    import datetime as dt
+
+    from newsbeam.pipeline.report import data
+    from newsbeam.pipeline.report.page import render
+
+    nothing = data.Ranked([], [])
+    started = dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.timezone.utc)
+    sections = data.Sections(
+        runs=data.Runs(
+            data.RunTotals(1, 5, 3, 1, 1),
+            [data.Run("hand-1", started, started + dt.timedelta(seconds=1500), 5, 3, 1, 1, 0)],
+        ),
+        articles=data.Articles([], 3, data.Ranked([("news.example.org", 3)], []), nothing),
+        dedup=data.Dedup(nothing, [("same_text", 1)], []),
+        errors=data.Errors(
+            [data.ErrorKind("parse", "no_text", 1)],
+            [data.ErrorExample("parse", "no_text", "page.html", "no body text")],
+        ),
+        entities=data.Entities(data.Ranked([("Grace Hopper", 2)], []), nothing, nothing),
+        places=data.Places(nothing, nothing),
+        quotes=data.Quotes([data.Speaker("Ada Lovelace", 2, 1, "Hello.")], nothing),
+        counts=data.Counts([], nothing),
+    )
+    page = render(data.Report("hand-made", None, None, None, sections))
+    for section in SECTIONS:
+        assert f"<section id='{section}'>" in page
+    assert (
+        "<div><b>5</b>inputs</div>" in page
+        and "<td>hand-1</td><td>2026-01-02 03:04</td><td>1,500</td>" in page
+    )
+    assert "3 articles have no publication date" in page
+    for chart in ("Top 20 sources", "Errors by stage and kind", "People: articles naming them"):
+        assert f"data-chart='{chart}'" in page
+    assert "news.example.org" in page and "Grace Hopper" in page  # in those charts only
+    assert "<td>parse</td><td>no_text</td><td>page.html</td><td>no body text</td>" in page
+    assert "<td>Ada Lovelace</td><td class='n'>2</td><td class='n'>1</td><td>Hello.</td>" in page
+    assert "data-chart='Languages'" not in page  # an empty ranking says so instead
+    assert "<div id='filter'>" not in page and not FILTER_DATA.search(page)
+    assert "PlotlyGeoAssets.topojson['world_110m'] =" not in page
