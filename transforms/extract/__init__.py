@@ -24,7 +24,9 @@ import apache_beam as beam
 
 from newsbeam.transforms.common.errors import ERRORS, error_row
 from newsbeam.transforms.common.timing import Timed, add_seconds, timed
+from newsbeam.transforms.extract.keywords import METHOD, keywords
 from newsbeam.transforms.extract.nlp import COUNTS, ENTITIES, PLACES, QUOTES, NlpConfig, doc_rows, load_model
+from newsbeam.transforms.extract.places import load_gazetteer
 
 __all__ = ["ExtractFromText", "NlpConfig"]
 
@@ -48,7 +50,6 @@ class SpacyFn(beam.DoFn):
         self._shared = shared.Shared()  # one model per worker process, shared by its threads
 
     def setup(self):
-        from newsbeam.transforms.extract.places import load_gazetteer
 
         name = self._model_name
         self._model = self._shared.acquire(lambda: _Model(name), tag=name)
@@ -98,7 +99,6 @@ class SpacyFn(beam.DoFn):
 
 
 def keyword_rows(article: dict, top: int = 10) -> list[dict]:
-    from newsbeam.transforms.extract.keywords import METHOD, keywords
 
     found = keywords(article["text"], article["language"], top=top)
     return [

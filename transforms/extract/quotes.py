@@ -27,6 +27,8 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from newsbeam.transforms.extract.names import clean_name, is_part_of_name
+
 #: Opening mark → the closing marks that end it (typographic and straight quotes mix in practice).
 CLOSERS = {"“": '”"', "„": '“”"', "«": "»", '"': '"”', "‘": "’"}
 MIN_WORDS = 4
@@ -132,7 +134,6 @@ def _named(names: dict, span) -> str:
     """The normalised name of the entity a span is (or starts); else, for a span that is part of
     a person's name in the article ("Le Drian", "Cameron" outside any entity), that name; else
     the span's text."""
-    from newsbeam.transforms.extract.names import clean_name, is_part_of_name
 
     found = names.get((span.start_char, span.end_char))
     if found is None:

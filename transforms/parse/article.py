@@ -11,8 +11,13 @@ from typing import Optional
 
 from newsbeam.transforms.common.errors import InputError
 from newsbeam.transforms.common.records import InputRecord
+from newsbeam.transforms.parse import fields
 from newsbeam.transforms.parse.body import FEED_BODY_SHARE, clean_body, fragment_text, without_headline
 from newsbeam.transforms.parse.extractors import NewspaperReading, read_with_trafilatura
+from newsbeam.transforms.parse.fields import as_utc, plausible_published, utc_offset, visible
+from newsbeam.transforms.parse.language import detect_language
+from newsbeam.transforms.parse.structured import Evidence, page_evidence
+from newsbeam.transforms.parse.tone import tone
 
 MAX_TITLE_LINE = 160
 
@@ -76,9 +81,6 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None, rea
     up empty, or when ``read_all`` asks for every candidate (``newsbeam parse --explain``).
     """
     import lxml.html
-
-    from newsbeam.transforms.parse import fields
-    from newsbeam.transforms.parse.structured import Evidence, page_evidence
 
     tags = html.count("<")
     if tags > MAX_TAGS:
@@ -207,8 +209,6 @@ def parse_text(text: str, find_headline: bool = True) -> dict:
 def language_and_tone(text: str, page_language: Optional[str], record: InputRecord) -> dict:
     """The article's language, detected from its body when the detector is sure, else what the
     page or the input declared; and its tone where a lexicon covers that language."""
-    from newsbeam.transforms.parse.language import detect_language
-    from newsbeam.transforms.parse.tone import tone
 
     detected, _ = detect_language(text)
     if detected:
@@ -242,7 +242,6 @@ def article_from_record(
     The page's own values win; the feed's or dump's hints fill what the page lacks. The ids
     (``article_id``, ``canonical_url``) are set by Deduplicate, which owns URL canonicalisation.
     """
-    from newsbeam.transforms.parse.fields import as_utc, plausible_published, utc_offset, visible
 
     now = now or dt.datetime.now(dt.timezone.utc)
     # A story cannot be published after it was captured: the WARC date or fetch time bounds

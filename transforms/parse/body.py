@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from newsbeam.transforms.parse.fields import normalise_title
+
 # Whole lines that are page furniture, not story: comment widgets, newsletter and share blocks.
 # Kept short and anchored so a sentence of the story that merely mentions "subscribe" stays.
 BOILERPLATE_LINES = re.compile(
@@ -99,7 +101,6 @@ def fragment_text(html: Optional[str]) -> str:
 
 def without_headline(text: str, *titles: Optional[str]) -> str:
     """The body without a first paragraph that only repeats a headline (trafilatura keeps the h1)."""
-    from newsbeam.transforms.parse.fields import normalise_title
 
     first, _, rest = text.partition("\n\n")
     if rest and normalise_title(first) in {normalise_title(t) for t in titles if t}:

@@ -5,9 +5,8 @@ accounting holds."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
-
 from dataclasses import dataclass
+from typing import Optional
 
 from newsbeam.transforms.common.errors import Refuse, RefuseFn
 

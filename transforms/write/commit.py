@@ -12,7 +12,7 @@ import logging
 
 from apache_beam.io.filesystems import FileSystems
 
-from newsbeam.schemas import all_tables
+from newsbeam.schemas import all_tables, append_problem
 from newsbeam.schemas import runs as runs_schema
 from newsbeam.transforms.write.tables import STAGING, RunContext, file_name, staging_dir
 
@@ -72,8 +72,6 @@ def check_output_schemas(output: str, files: list = None, tables: dict = None) -
     ``files`` is the output's listing (:func:`list_output`), made here when not given.
     """
     import pyarrow.parquet as pq
-
-    from newsbeam.schemas import append_problem
 
     tables = tables or all_tables()
     files = list_output(output) if files is None else files
