@@ -1,4 +1,4 @@
-// The report's date filter (pipeline/report.py): redraws the article charts for the chosen dates
+// The report's date filter (pipeline/report/page.py draws the page it runs in): redraws the article charts for the chosen dates
 // from the counts per date step the page carries (#filter-data), and keeps the per-day chart's
 // range slider and the two date fields in step with each other.
 (function () {
@@ -9,7 +9,7 @@
   var days = null; // the per-day chart's div
   var following = false; // true while the slider, not the fields, moves the range
 
-  // The first day of the step a day falls in, as pipeline.report.steps numbers them.
+  // The first day of the step a day falls in, as pipeline.report.data.steps numbers them.
   function stepOf(day) {
     if (data.grain === "week") {
       var d = new Date(day + "T00:00:00Z");
