@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: venv run test eval eval-dedup bench bench-scale bench-dedup stress lint clean
+.PHONY: venv run test docs eval eval-dedup bench bench-scale bench-dedup stress lint clean
 
 $(STAMP): setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ run: venv
 ## test: the whole suite, a test file per worker on two (pytest-xdist; the heavy tests are whole runs)
 test: venv
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+## docs: the documentation site into site/ (docs/, mkdocs.yml); make test builds it too, with --strict
+docs: venv
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 ## eval: quality over ../shared/corpora/fundus: article fields, language, places, keywords, quotes
 ## (the detectors and keyword methods newsbeam was compared with come from the [eval] extra)

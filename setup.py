@@ -75,6 +75,13 @@ setup(
             "moto[server]==5.2.5",
             # tests/pipeline/test_report.py drives the system's Chromium (Debian's chromium package).
             "playwright>=1.45",
+            # The documentation site (make docs; tests/test_docs.py builds it with --strict and runs
+            # its examples, the pandas one included). Nothing in the build fetches anything.
+            "mkdocs>=1.6,<2",
+            "mkdocs-material>=9.5,<10",
+            "mkdocstrings[python]>=1.0,<2",
+            "mkdocstrings-python>=2.0,<3",
+            "pandas>=2",
         ],
         # What make eval compares newsbeam's choices with (never imported by the pipeline).
         "eval": [
