@@ -257,6 +257,23 @@ def test_readme_is_a_front_page_that_links_into_the_docs():
     assert not unlinked, f"README.md's table of contents leaves out {unlinked}"
 
 
+REPOSITORY_PATH = re.compile(
+    r"`((?:newsbeam|pipeline|transforms|schemas|tests|benchmarks|deploy|docs|\.ci)/[\w./-]*?"
+    r"(?:/|\.\w+))(?:::(\w+))?`"
+)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_file_and_test_a_page_names_exists(page):
+    missing = []
+    for path, test in REPOSITORY_PATH.findall(page.read_text(encoding="utf-8")):
+        if not (ROOT / path).exists():
+            missing.append(path)
+        elif test and f"def {test}(" not in (ROOT / path).read_text(encoding="utf-8"):
+            missing.append(f"{path}::{test}")
+    assert not missing, f"{page.name} names files or tests that do not exist: {missing}"
+
+
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_page_reads_like_a_work_log(page):
     text = page.read_text(encoding="utf-8")
