@@ -61,8 +61,8 @@ stress: venv
 
 ## lint: ruff's checks and its formatter, in check mode
 lint: venv
-	$(BIN)/python -m ruff check newsbeam pipeline transforms schemas tests benchmarks setup.py
-	$(BIN)/python -m ruff format --check newsbeam pipeline transforms schemas tests benchmarks setup.py
+	$(BIN)/python -m ruff check newsbeam pipeline transforms schemas tests benchmarks docs/hooks setup.py
+	$(BIN)/python -m ruff format --check newsbeam pipeline transforms schemas tests benchmarks docs/hooks setup.py
 
 clean:
-	rm -rf $(VENV) $(OUT) build dist *.egg-info .pytest_cache
+	rm -rf $(VENV) $(OUT) site build dist *.egg-info .pytest_cache

@@ -24,7 +24,7 @@ import zlib
 from pathlib import Path
 from typing import Callable
 
-#: Error kinds an input may end with: the vocabulary README documents. Anything else (an
+#: Error kinds an input may end with: the vocabulary docs/tables.md documents. Anything else (an
 #: ``unexpected_*`` kind above all) is a failure of the hostile-input property.
 EXPECTED_KINDS = frozenset(
     {

@@ -1,4 +1,4 @@
-"""``make stress``: the reliability properties of README's Guarantees, tried at scale.
+"""``make stress``: the reliability properties of docs/guarantees.md, tried at scale.
 
 1. **Hostile input**: the generated corpus of ``benchmarks/hostile.py`` at ten times the size
    the test suite uses (10,000 files), through one ``newsbeam run`` with two worker processes.
@@ -12,7 +12,7 @@
    run.
 
 Prints a report and exits 1 when any property failed. A script, not a test: it takes about
-half an hour on the 2-core machine of README's figures.
+half an hour on the 2-core machine of the docs' figures.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """newsbeam: news ingestion on Apache Beam. Feeds, pages, WARC archives and dumps in; Hive-partitioned
 Parquet tables out.
 
-The Python API is what this package exports (``__all__``): :func:`parse` one page, :func:`run` the
-pipeline, :func:`read_table` from an output, and each table's :func:`schema`. Everything else
+The Python API is what this package exports (``__all__``): [parse][newsbeam.parse] one page,
+[run][newsbeam.run] the pipeline, [read_table][newsbeam.read_table] from an output, and each
+table's [schema][newsbeam.schema]. Everything else
 (``newsbeam.pipeline``, ``newsbeam.transforms``, ``newsbeam.schemas``) is internal and may change.
 """
 

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
 if TYPE_CHECKING:
     import pyarrow as pa
 
-#: The tables every run writes (each a folder under the output), in the order a reader meets them.
 TABLES = (
     "articles",
     "entities",
@@ -27,6 +26,7 @@ TABLES = (
     "fingerprints",
     "runs",
 )
+"""The tables every run writes, each a folder under the output, in the order a reader meets them."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Article:
     """One story as an ``articles`` row: the same fields, in the same order, as the table
     (``newsbeam.schema("articles")`` describes each one).
 
-    :func:`parse` fills them as a run would for a story seen once: ``cluster_id`` is the
+    [parse][newsbeam.parse] fills them as a run would for a story seen once: ``cluster_id`` is the
     article's own id, ``copies`` 1, and ``nlp_model`` the spaCy model that would read it.
     ``run_id`` is None: only a run has one.
     """
@@ -94,25 +94,31 @@ class RunSummary:
     """
 
     run_id: str
+    """The run's id: its UTC start time and a random suffix, or the ``run_id`` given."""
     output: str
+    """The output folder, as an absolute path or a ``gs://``/``s3://`` URL."""
     inputs: int
+    """Input records read: feed items, pages, JSONL lines, WARC responses, unreadable inputs."""
     articles: int
+    """Rows written to ``articles``."""
     duplicates: int
-    #: Input records that became errors rows (read, filter, fetch or parse).
+    """Rows written to ``duplicates``."""
     errors: int
-    #: Extractions that failed on an article that was kept (errors rows of stage extract).
+    """Input records that became ``errors`` rows (stage read, filter, fetch or parse)."""
     extract_errors: int
-    #: Rows and files this run wrote, per table.
+    """Extractions that failed on an article that was kept (``errors`` rows of stage extract)."""
     rows: dict[str, int]
+    """Rows this run wrote, per table."""
     files: dict[str, int]
-    #: Wall time of the run, and seconds each stage worked summed over workers (when the runner
-    #: reports Beam metrics).
+    """Files this run wrote, per table."""
     seconds: float
+    """Wall time of the run."""
     stage_seconds: dict[str, float]
-    #: True when a run with this ``run_id`` had committed before, so this one wrote nothing.
+    """Seconds each stage worked, summed over workers (empty when the runner reports no metrics)."""
     already_committed: bool
-    #: Runs that had died after their commit point, whose publishing this run finished first.
+    """True when a run with this ``run_id`` had committed before, so this one wrote nothing."""
     recovered: tuple[str, ...]
+    """Runs that had died after their commit point, whose publishing this run finished first."""
 
 
 def parse(html: Union[str, bytes], url: Optional[str] = None) -> Article:
@@ -231,7 +237,7 @@ def read_table(output: str, name: str) -> pa.Table:
 
 
 def schema(name: str) -> pa.Schema:
-    """The ``pyarrow.Schema`` of a table's rows as :func:`read_table` returns them: its columns,
+    """The ``pyarrow.Schema`` of a table's rows as [read_table][newsbeam.read_table] returns them: its columns,
     each with a ``description`` in its metadata, then its partition key as a date. The schema's
     metadata names the table and its schema version (``newsbeam.table``,
     ``newsbeam.schema_version``)."""

@@ -180,8 +180,8 @@ class RunOutcome:
     run_id: str
     output: str
     runs_row: dict
-    #: Seconds each stage worked, summed over workers, from the run's Beam metrics (README:
-    #: Running at scale); empty when the runner reports no metrics.
+    #: Seconds each stage worked, summed over workers, from the run's Beam metrics (docs/cli.md:
+    #: the run summary); empty when the runner reports no metrics.
     stage_seconds: dict = field(default_factory=dict)
     #: True when a run with this --run_id had committed already, so this one wrote nothing.
     already_committed: bool = False
@@ -210,7 +210,7 @@ def runner_name(options: PipelineOptions) -> str:
 
 
 def check_runner(options: PipelineOptions) -> None:
-    """Raise ValueError for a runner that cannot run newsbeam correctly (README: Running at scale)."""
+    """Raise ValueError for a runner that cannot run newsbeam correctly (docs/scale.md)."""
     name = runner_name(options)
     if name in UNSUPPORTED_RUNNERS:
         raise ValueError(f"--runner {name} is not supported: {UNSUPPORTED_RUNNERS[name]}")
@@ -227,7 +227,7 @@ def recorded_options(options: PipelineOptions) -> dict:
 
 
 def avoid_beam_data_plane_race() -> None:
-    """Stop Beam's local runners from dropping stage inputs (README: Guarantees).
+    """Stop Beam's local runners from dropping stage inputs (docs/guarantees.md).
 
     Apache Beam 2.77's FnApiRunner (the DirectRunner's ``multi_processing`` and
     ``multi_threading`` modes, and Beam's Python job service) sends each stage its input over a

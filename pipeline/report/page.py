@@ -248,7 +248,7 @@ def section_errors(errors: Errors, charts: Charts) -> str:
     return _section(
         "errors",
         "Errors",
-        "Inputs that became no article, by the stage that stopped them and why (README: Errors).",
+        "Inputs that became no article, by the stage that stopped them and why (docs/tables.md: error kinds).",
         charts.ranking(
             [(f"{e.stage} / {e.kind}", e.errors) for e in errors.kinds], "Errors by stage and kind"
         )

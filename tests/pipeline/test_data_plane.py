@@ -1,4 +1,4 @@
-"""Beam's local runners must hand every element to the next stage (README: Guarantees).
+"""Beam's local runners must hand every element to the next stage (docs/guarantees.md).
 
 Beam 2.77's FnApiRunner sends stage inputs through a stream that a timer thread flushes while
 the runner's thread keeps writing; what is written between the flush's read and its clear is

@@ -2,7 +2,7 @@
 
 The browser test drives the system's Chromium (Debian's ``chromium`` package, which ``.ci/run``
 installs) through Playwright; where either is missing it skips and says which. With
-``NEWSBEAM_UPDATE_SCREENSHOT=1`` it also writes the README's screenshot, ``docs/report.png``.
+``NEWSBEAM_UPDATE_SCREENSHOT=1`` it also writes the docs' screenshot, ``docs/report.png``.
 """
 
 from __future__ import annotations

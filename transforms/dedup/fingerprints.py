@@ -14,7 +14,7 @@ from typing import Iterable
 
 @dataclass(frozen=True)
 class DedupParams:
-    """How near-duplicates are found (chosen by ``make eval-dedup``; see README)."""
+    """How near-duplicates are found (chosen by ``make eval-dedup``; docs/quality.md)."""
 
     #: Words per shingle.
     shingle_size: int = 5

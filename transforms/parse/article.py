@@ -70,7 +70,7 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None, rea
     """The best reading of one page, field by field, with the source of each field.
 
     Evidence: the page's structured data, newspaper4k and trafilatura (htmldate when none of
-    them dates the page). Orders per field, measured on fundus (see README):
+    them dates the page). Orders per field, measured on fundus (docs/quality.md):
     title json-ld > og:title > trafilatura > newspaper4k > h1 > <title>, site name stripped;
     date json-ld > meta > newspaper4k > htmldate > trafilatura, never after ``not_after``;
     authors json-ld > meta > newspaper4k > trafilatura, cleaned to people;

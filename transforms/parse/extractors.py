@@ -217,7 +217,7 @@ def without_furniture(tree):
 
 
 def read_with_trafilatura(html: str, url: str, furniture_out: bool = True) -> dict:
-    """trafilatura's reading of one page (its body text is the better one on fundus: README),
+    """trafilatura's reading of one page (its body text is the better one on fundus: docs/quality.md),
     of the page :func:`without_furniture` unless ``furniture_out`` is false (trafilatura alone,
     as ``make eval`` compares it)."""
     import trafilatura

@@ -2,7 +2,7 @@
 
 The evidence comes from the page's structured data (``structured.py``) and from two
 extractors, newspaper4k and trafilatura. The order per field was chosen by measurement on three
-quarters of the fundus corpus (the last quarter held out); README shows the figures.
+quarters of the fundus corpus (the last quarter held out); docs/quality.md shows the figures.
 """
 
 from __future__ import annotations

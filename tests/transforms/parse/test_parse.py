@@ -348,7 +348,11 @@ def test_a_failed_fetch_with_full_feed_content_is_parsed_from_the_feed(http_serv
     (article,) = parse.process(passed[0])
     assert article["text_source"] == "input:rss" and article["text"].endswith("the machinery.")
     (error,) = parse.process(passed[1])  # too short to be the story: the fetch's own error row
-    assert (error.value["input_ref"], error.value["stage"], error.value["kind"]) == ("f#1", "fetch", "http_404")
+    assert (error.value["input_ref"], error.value["stage"], error.value["kind"]) == (
+        "f#1",
+        "fetch",
+        "http_404",
+    )
 
 
 # ---------------------------------------------------------------- newspaper4k, read in parts
