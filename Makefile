@@ -23,7 +23,7 @@ run: venv
 
 ## test: the whole suite, a test file per worker on two (pytest-xdist; the heavy tests are whole runs)
 test: venv
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=15
 
 ## docs: the documentation site into site/ (docs/, mkdocs.yml); make test builds it too, with --strict
 docs: venv

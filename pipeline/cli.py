@@ -1,4 +1,5 @@
-"""The ``newsbeam`` command: ``run``, ``parse``, ``report`` and ``query``.
+"""The ``newsbeam`` command: ``run``, ``parse``, ``report`` and ``query``; and for the output's
+Delta tables, ``history``, ``compact``, ``vacuum`` and ``migrate``.
 
 Exit codes: 0 success, 2 usage error, 1 the run (or query) failed. Errors are one sentence on
 stderr; ``--verbose`` adds the traceback and Beam's logs.
@@ -104,11 +105,101 @@ def _parser() -> argparse.ArgumentParser:
         "--until", default=None, metavar="YYYY-MM-DD", help="Only articles published up to this day."
     )
 
-    query = commands.add_parser("query", help="Run SQL over the output with DuckDB; each table is a view.")
+    query = commands.add_parser(
+        "query",
+        help="Run SQL over the output with DuckDB; each table is a view.",
+        description="Run one SQL statement over the output with DuckDB. Each table is a view of "
+        "the same name holding the rows of committed runs.",
+        epilog=tables_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     query.add_argument("sql", metavar="SQL")
     query.add_argument("--output", default="out", metavar="DIR", help="The output folder. Default: out")
-    query.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    query.add_argument(
+        "--format",
+        choices=("table", "csv", "json"),
+        default="table",
+        help="table: aligned text; csv and json: every value whole, lists as lists. Default: table",
+    )
+    query.add_argument(
+        "--max-width",
+        type=int,
+        default=60,
+        metavar="N",
+        help="In --format table, cut values longer than N characters; 0 never cuts. Default: 60",
+    )
+    query.add_argument("--as-of", default=None, metavar="VERSION|TIME", help=AS_OF_HELP)
+
+    history = commands.add_parser(
+        "history",
+        help="List each table's versions: when, what made them (a run, compact, vacuum), the run id.",
+    )
+    history.add_argument("--output", default="out", metavar="DIR", help="The output folder. Default: out")
+    history.add_argument("--table", action="append", default=None, metavar="TABLE", help=TABLE_HELP)
+    history.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    compact = commands.add_parser(
+        "compact",
+        help="Rewrite each partition's small files into files of up to --target-size; rows and ids unchanged.",
+    )
+    compact.add_argument("--output", default="out", metavar="DIR", help="The output folder. Default: out")
+    compact.add_argument("--table", action="append", default=None, metavar="TABLE", help=TABLE_HELP)
+    compact.add_argument(
+        "--partition",
+        action="append",
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="Only the partition of this day (of each table's partition key: published_date or "
+        "run_date; 'null' for articles without a date); repeat for more. Default: every partition",
+    )
+    compact.add_argument(
+        "--target-size",
+        type=int,
+        default=128,
+        metavar="MIB",
+        help="Largest file to write, in MiB. Default: 128",
+    )
+
+    vacuum = commands.add_parser(
+        "vacuum",
+        help="Delete files no table version of the retention period refers to (replaced by compact, or left by a failed run).",
+    )
+    vacuum.add_argument("--output", default="out", metavar="DIR", help="The output folder. Default: out")
+    vacuum.add_argument("--table", action="append", default=None, metavar="TABLE", help=TABLE_HELP)
+    vacuum.add_argument(
+        "--retention-hours",
+        type=int,
+        default=168,
+        metavar="H",
+        help="Keep what versions of the last H hours refer to (time travel within them keeps "
+        "working); at least 1. Default: 168 (7 days)",
+    )
+    vacuum.add_argument("--dry-run", action="store_true", help="List what would be deleted; delete nothing.")
+
+    migrate = commands.add_parser(
+        "migrate",
+        help="Turn an output written by newsbeam before Delta tables into Delta tables, in place.",
+    )
+    migrate.add_argument("--output", default="out", metavar="DIR", help="The output folder. Default: out")
     return parser
+
+
+AS_OF_HELP = (
+    "Read the tables as they were: VERSION is a version of the runs table (each run adds one; "
+    "newsbeam history lists them), TIME a moment like 2026-12-05T12:00:00Z. Default: now"
+)
+TABLE_HELP = "Only this table; repeat for more. Default: every table"
+
+
+def tables_help() -> str:
+    """The tables and their columns, for ``query --help``."""
+    from newsbeam.pipeline.query import table_schema
+    from newsbeam.schemas import all_tables
+
+    lines = ["tables (each a view; the last column is the partition key):"]
+    for name, spec in all_tables().items():
+        lines.append(f"  {name}: " + ", ".join(table_schema(spec).names))
+    return "\n".join(lines)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -134,12 +225,17 @@ def main(argv: Optional[list[str]] = None) -> int:
             return command_parse(args)
         if args.command == "report":
             return command_report(args)
-        return command_query(args)
+        if args.command == "query":
+            return command_query(args)
+        return MAINTENANCE[args.command](args)
     except UsageError as exc:
         print(f"newsbeam: error: {exc}", file=sys.stderr)
         if verbose:
             traceback.print_exc()
         return EXIT_USAGE
+    except QueryError as exc:  # DuckDB's message whole: its hints ("Did you mean ...") matter
+        print(f"newsbeam: query failed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except Exception as exc:  # noqa: BLE001 - the one place that turns a failure into an exit code
         print(f"newsbeam: {args.command} failed: {_one_sentence(exc)}", file=sys.stderr)
         if verbose:
@@ -485,26 +581,48 @@ def command_report(args) -> int:
 # ---------------------------------------------------------------- query
 
 
-def _query(output: str, sql: str, params: Optional[list] = None):
+class QueryError(RuntimeError):
+    """DuckDB refused the SQL; the message is DuckDB's, whole."""
+
+
+def _existing_output(output: str) -> None:
+    if "://" not in output and not os.path.isdir(output):
+        raise UsageError(f"output folder {output!r} does not exist")
+
+
+def _query(output: str, sql: str, params: Optional[list] = None, as_of=None):
     import duckdb
 
     from newsbeam.pipeline.query import run_query
 
-    if "://" not in output and not os.path.isdir(output):
-        raise UsageError(f"output folder {output!r} does not exist")
+    _existing_output(output)
     try:
-        return run_query(output, sql, params)
+        return run_query(output, sql, params, as_of=as_of)
     except duckdb.Error as exc:
-        raise RuntimeError(str(exc).splitlines()[0]) from exc
+        raise QueryError(str(exc).strip()) from exc
 
 
 def command_query(args) -> int:
-    columns, rows = _query(args.output, args.sql)
-    if args.format == "csv":
+    from newsbeam.pipeline.query import parse_as_of
+
+    if args.max_width < 0:
+        raise UsageError("--max-width must be 0 (never cut) or more")
+    try:
+        as_of = parse_as_of(args.as_of)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    columns, rows = _query(args.output, args.sql, as_of=as_of)
+    print_rows(columns, rows, args.format, args.max_width)
+    return EXIT_OK
+
+
+def print_rows(columns: list[str], rows: list[tuple], kind: str, max_width: int = 60) -> None:
+    """Rows as an aligned table, CSV (lists and structs as JSON text) or JSON (as lists)."""
+    if kind == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)
-        writer.writerows(rows)
-    elif args.format == "json":
+        writer.writerows([[csv_value(v) for v in row] for row in rows])
+    elif kind == "json":
         print(
             json.dumps(
                 [dict(zip(columns, r, strict=True)) for r in rows],
@@ -514,21 +632,32 @@ def command_query(args) -> int:
             )
         )
     else:
-        print(format_table(columns, rows))
-    return EXIT_OK
+        print(format_table(columns, rows, max_width))
+
+
+def csv_value(value):
+    """A CSV cell: a list or struct as JSON (["Jason Krell"]), not as Python's repr."""
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, default=_json_default, ensure_ascii=False)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
 
 
 def format_table(columns: list[str], rows: list[tuple], max_width: int = 60) -> str:
-    """A plain aligned text table, long values cut to ``max_width``."""
+    """A plain aligned text table, long values cut to ``max_width`` (0: never cut)."""
 
     def cell(value) -> str:
-        text = (
-            ""
-            if value is None
-            else (value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value))
-        )
+        if value is None:
+            text = ""
+        elif isinstance(value, (dt.date, dt.datetime)):
+            text = value.isoformat()
+        elif isinstance(value, (list, tuple, dict)):
+            text = json.dumps(value, default=_json_default, ensure_ascii=False)
+        else:
+            text = str(value)
         text = " ".join(text.split())
-        return text if len(text) <= max_width else text[: max_width - 1] + "…"
+        return text if not max_width or len(text) <= max_width else text[: max_width - 1] + "…"
 
     cells = [[cell(v) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
@@ -539,6 +668,130 @@ def format_table(columns: list[str], rows: list[tuple], max_width: int = 60) -> 
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
     lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- the tables' upkeep
+
+
+def _tables(args) -> list[str]:
+    from newsbeam.schemas import all_tables
+
+    names = args.table or list(all_tables())
+    unknown = [n for n in names if n not in all_tables()]
+    if unknown:
+        raise UsageError(f"no table {unknown[0]!r}; the tables are {', '.join(all_tables())}")
+    return names
+
+
+def _delta_output(output: str) -> None:
+    """A UsageError unless ``output`` holds newsbeam's Delta tables."""
+    from newsbeam.transforms.write.delta import has_plain_parquet, open_table
+
+    _existing_output(output)
+    if open_table(output, "runs") is None:
+        if has_plain_parquet(output, "runs"):
+            raise UsageError(
+                f"{output} was written by a newsbeam from before Delta tables: "
+                f"run `newsbeam migrate --output {output}` first"
+            )
+        raise UsageError(f"{output} holds no newsbeam tables")
+
+
+def command_history(args) -> int:
+    from newsbeam.transforms.write.maintain import table_history
+
+    _delta_output(args.output)
+    rows = [row for name in _tables(args) for row in table_history(args.output, name)]
+    columns = [
+        "table",
+        "version",
+        "committed_at",
+        "operation",
+        "run_id",
+        "files_added",
+        "files_removed",
+        "rows_added",
+    ]
+    print_rows(columns, [tuple(row[c] for c in columns) for row in rows], args.format, 0)
+    return EXIT_OK
+
+
+def command_compact(args) -> int:
+    from newsbeam.transforms.write.maintain import compact_partitions
+
+    _delta_output(args.output)
+    if args.target_size < 1:
+        raise UsageError("--target-size must be 1 MiB or more")
+    partitions = None
+    if args.partition:
+        partitions = []
+        for value in args.partition:
+            if value.lower() == "null":
+                partitions.append(None)
+                continue
+            try:
+                partitions.append(dt.date.fromisoformat(value).isoformat())
+            except ValueError as exc:
+                raise UsageError(f"--partition {value!r} is not a day like 2026-11-24 (or 'null')") from exc
+    started = time.monotonic()
+    total = 0
+    for name in _tables(args):
+        removed = compact_partitions(
+            args.output, name, partitions, target_size=args.target_size * 1024 * 1024
+        )
+        total += removed
+        if removed:
+            print(f"  {name:<12} {removed:>6} files rewritten")
+    print(f"compacted {total} files in {time.monotonic() - started:.1f} s; rows and ids unchanged")
+    if total:
+        print("  the replaced files stay for time travel until newsbeam vacuum deletes them")
+    return EXIT_OK
+
+
+def command_vacuum(args) -> int:
+    from newsbeam.transforms.write.maintain import vacuum_table
+
+    _delta_output(args.output)
+    total = 0
+    for name in _tables(args):
+        try:
+            deleted = vacuum_table(args.output, name, args.retention_hours, dry_run=args.dry_run)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+        total += len(deleted)
+        for path in deleted:
+            print(f"  {name}/{path}")
+    verb = "would delete" if args.dry_run else "deleted"
+    print(f"vacuum {verb} {total} files no version of the last {args.retention_hours} h refers to")
+    return EXIT_OK
+
+
+def command_migrate(args) -> int:
+    from newsbeam.transforms.write.migrate import migrate
+
+    _existing_output(args.output)
+    output = args.output if "://" in args.output else os.path.abspath(args.output)
+    report = migrate(output)
+    for name, done in report.items():
+        if done.get("already"):
+            print(f"  {name:<12} already a Delta table")
+        else:
+            line = f"  {name:<12} {done['added']:>6} files added"
+            if done["rewritten"]:
+                line += f", {done['rewritten']} rewritten with today's types"
+            if done["left_out"]:
+                line += f", {done['left_out']} of uncommitted runs left out (newsbeam vacuum deletes them)"
+            print(line)
+    print(f"{output} holds Delta tables")
+    return EXIT_OK
+
+
+MAINTENANCE = {
+    "history": command_history,
+    "compact": command_compact,
+    "vacuum": command_vacuum,
+    "migrate": command_migrate,
+}
 
 
 def run_and_exit(argv: Optional[list[str]] = None) -> None:

@@ -1,47 +1,96 @@
-"""Reading an output folder: SQL with DuckDB, each table a view of the same name
-(:func:`connect`), and one table's committed rows as Arrow (:func:`read_table`)."""
+"""Reading an output's Delta tables: SQL with DuckDB, each table a view of the same name
+(:func:`connect`), one table's committed rows as Arrow (:func:`read_table`), and the output as it
+was at an earlier version or time (``as_of``).
+
+DuckDB scans the Arrow dataset delta-rs hands it for each table's version (filters on the
+partition key prune files), so nothing here needs DuckDB's ``delta`` extension, which would be
+downloaded at run time."""
 
 from __future__ import annotations
 
 import datetime as dt
-import glob
-import os
+from typing import Optional, Union
 
 from newsbeam.schemas import TableSpec, all_tables
 
-#: DuckDB types of the partition keys, so they read as dates whatever the folder names hold.
-PARTITION_TYPES = {"published_date": "DATE", "run_date": "DATE"}
+AsOf = Union[None, int, dt.datetime]
 
 
-def table_files(output: str, table: TableSpec) -> str:
-    return os.path.join(output, table.name, "**", "*.parquet")
+def parse_as_of(value: Optional[str]) -> AsOf:
+    """``--as-of``: a version of the ``runs`` table (a whole number) or a time (ISO 8601; UTC
+    unless it says otherwise). ValueError for anything else."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"--as-of {value!r} is neither a version number nor a time like 2026-12-05T12:00:00Z"
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
 
 
-def connect(output: str):
-    """A DuckDB connection with one view per table; a table with no files yet is an empty view
-    with the right columns, so queries work on a fresh or partial output folder.
+def as_of_time(output: str, as_of: AsOf, storage: Optional[dict] = None) -> Optional[dt.datetime]:
+    """The moment the tables are read at: a time as given, or when version N of ``runs`` was
+    committed (every run commits its ``runs`` row last, so its other tables are in by then)."""
+    from newsbeam.transforms.write.delta import open_table
+
+    if as_of is None or isinstance(as_of, dt.datetime):
+        return as_of
+    runs = open_table(output, "runs", storage)
+    if runs is None:
+        raise ValueError(f"{output} has no runs table, so no version {as_of}")
+    for entry in runs.history():
+        if entry.get("version") == as_of:
+            return dt.datetime.fromtimestamp(entry["timestamp"] / 1000, dt.timezone.utc)
+    raise ValueError(f"the runs table of {output} has no version {as_of} (newsbeam history lists them)")
+
+
+def open_tables(output: str, as_of: AsOf = None, storage: Optional[dict] = None) -> dict:
+    """Every table of ``output`` as a ``DeltaTable`` at ``as_of`` (None where it did not exist).
+    ValueError for an output written by a newsbeam from before Delta tables."""
+    from newsbeam.transforms.write.delta import has_plain_parquet, open_table
+
+    if open_table(output, "runs", storage) is None and has_plain_parquet(output, "runs"):
+        raise ValueError(
+            f"{output} was written by a newsbeam from before Delta tables: "
+            f"run `newsbeam migrate --output {output}` once"
+        )
+
+    when = as_of_time(output, as_of, storage)
+    found = {}
+    for name in all_tables():
+        try:
+            found[name] = open_table(output, name, storage, version=when)
+        except Exception as exc:  # noqa: BLE001 - the table was created after that time
+            if when is None:
+                raise
+            found[name] = None
+            del exc
+    return found
+
+
+def connect(output: str, as_of: AsOf = None, storage: Optional[dict] = None):
+    """A DuckDB connection with one view per table and nothing else; a table with no rows, or
+    none yet, is an empty view with the right columns, so queries work on a fresh output.
 
     Every view holds the rows of committed runs only (those with a ``runs`` row, which a run
-    writes last): a run killed halfway through publishing its files is invisible here until
-    the next run finishes its commit."""
+    commits last): a run killed between its tables' commits is invisible here until the next
+    run finishes its commit."""
     import duckdb
-    import pyarrow as pa
 
     con = duckdb.connect()
-    tables = sorted(all_tables().values(), key=lambda t: t.name != "runs")  # runs first
-    for table in tables:
-        pattern = table_files(output, table)
-        if glob.glob(pattern, recursive=True):
-            committed = "" if table.name == "runs" else " WHERE run_id IN (SELECT run_id FROM runs)"
-            con.execute(
-                f"CREATE VIEW {table.name} AS SELECT * FROM read_parquet("
-                f"'{_sql_string(pattern)}', hive_partitioning = true, union_by_name = true, "
-                f"hive_types = {{'{table.partition_key}': {PARTITION_TYPES[table.partition_key]}}}){committed}"
-            )
-        else:
-            empty = table.schema.append(pa.field(table.partition_key, pa.date32())).empty_table()
-            con.register(f"_{table.name}_empty", empty)
-            con.execute(f"CREATE VIEW {table.name} AS SELECT * FROM _{table.name}_empty")
+    tables = open_tables(output, as_of, storage)
+    for name, spec in sorted(all_tables().items(), key=lambda item: item[0] != "runs"):  # runs first
+        found = tables[name]
+        source = found.to_pyarrow_dataset() if found is not None else table_schema(spec).empty_table()
+        relation = con.from_arrow(source)
+        if name != "runs":
+            relation = relation.filter("run_id IN (SELECT run_id FROM runs)")
+        relation.create_view(name)
     return con
 
 
@@ -49,9 +98,11 @@ def _sql_string(value: str) -> str:
     return value.replace("'", "''")
 
 
-def run_query(output: str, sql: str, params: list | None = None) -> tuple[list[str], list[tuple]]:
-    """Column names and rows of one SQL statement over the output's tables."""
-    con = connect(output)
+def run_query(
+    output: str, sql: str, params: list | None = None, as_of: AsOf = None
+) -> tuple[list[str], list[tuple]]:
+    """Column names and rows of one SQL statement over the output's tables (at ``as_of``)."""
+    con = connect(output, as_of)
     result = con.execute(sql, params or [])
     if result.description is None:
         return [], []
@@ -68,46 +119,37 @@ def table_schema(table: TableSpec):
     return table.schema.append(key)
 
 
-def read_table(output: str, name: str):
+def read_table(output: str, name: str, as_of: AsOf = None, storage: Optional[dict] = None):
     """The rows of table ``name`` that committed runs wrote into ``output`` (a local folder,
-    ``gs://`` or ``s3://``), as a ``pyarrow.Table`` with the table's current schema and its
-    partition key as a date column. Files older schema versions wrote read with nulls in the
-    columns added since; rows of a run that has not committed (no ``runs`` row) are left out."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-    from apache_beam.io.filesystems import FileSystems
-
-    from newsbeam.schemas import NULL_PARTITION
-    from newsbeam.transforms.write.commit import list_output, published
+    ``gs://`` or ``s3://``), as a ``pyarrow.Table`` with the table's schema and its partition
+    key as a date column; at ``as_of`` (a version of ``runs`` or a time) when given. Rows of a
+    run whose ``runs`` row is not committed are left out."""
+    import pyarrow.dataset as ds
 
     tables = all_tables()
     if name not in tables:
         raise ValueError(f"no table {name!r}; the tables are {', '.join(tables)}")
-    output = output.rstrip("/")
-    files = published(output, list_output(output))
+    found = open_tables(output.rstrip("/"), as_of, storage)
+    spec = tables[name]
+    if found[name] is None:
+        return table_schema(spec).empty_table()
+    rows = found[name].to_pyarrow_dataset()
+    if name == "runs":
+        return conform(rows.to_table(), spec)
+    import pyarrow as pa
 
-    def rows(path: str, table: TableSpec) -> pa.Table:
-        """One file's rows in the table's current schema, the partition key from the folder."""
-        schema = table_schema(table)
-        with FileSystems.open(path) as handle:
-            found = pq.read_table(handle)
-        value = path.rsplit("/", 2)[-2].split("=", 1)[1]
-        day = None if value == NULL_PARTITION else dt.date.fromisoformat(value)
-        found = found.append_column(table.partition_key, pa.array([day] * found.num_rows, pa.date32()))
-        for f in schema:
-            if f.name not in found.column_names:  # a column added since that file was written
-                found = found.append_column(f.name, pa.nulls(found.num_rows, f.type))
-        return found.select(schema.names).cast(schema)
+    runs = found["runs"].to_pyarrow_dataset().to_table(columns=["run_id"]) if found["runs"] else None
+    committed = pa.array(runs.column("run_id").to_pylist() if runs is not None else [], pa.string())
+    return conform(rows.to_table(filter=ds.field("run_id").isin(committed)), spec)
 
-    def every(table: TableSpec) -> list[pa.Table]:
-        return [rows(m.path, table) for m in sorted(files.get(table.name, []), key=lambda m: m.path)]
 
-    table = tables[name]
-    parts = every(table)
-    if name != "runs":
-        committed = pa.array(
-            sorted({r for part in every(tables["runs"]) for r in part["run_id"].to_pylist()})
-        )
-        parts = [part.filter(pc.is_in(part["run_id"], committed.cast(pa.string()))) for part in parts]
-    return pa.concat_tables(parts) if parts else table_schema(table).empty_table()
+def conform(found, spec: TableSpec):
+    """Rows in the table's schema as this newsbeam defines it: its column order, types and
+    descriptions; a column the table does not have yet (a newer schema) reads as nulls."""
+    import pyarrow as pa
+
+    schema = table_schema(spec)
+    for f in schema:
+        if f.name not in found.column_names:
+            found = found.append_column(f.name, pa.nulls(found.num_rows, f.type))
+    return found.select(schema.names).cast(schema)

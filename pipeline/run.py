@@ -34,15 +34,13 @@ from newsbeam.transforms.read import ReadInputs
 from newsbeam.transforms.read.filters import DomainFilters, FilterRecords, LimitRecords
 from newsbeam.transforms.read.specs import dated_inputs
 from newsbeam.transforms.write import RunContext, WriteTables, count_rows, is_input_error
-from newsbeam.transforms.write.commit import (
-    check_output_schemas,
-    list_output,
-    published,
-    recover_commits,
-    remove_staged_run,
-    runs_file,
+from newsbeam.transforms.write.commit import recover_commits, remove_staged_run
+from newsbeam.transforms.write.delta import (
+    open_table,
+    prepare_tables,
+    run_committed,
+    storage_options,
 )
-from newsbeam.transforms.write.tables import file_name, staging_dir
 
 LOG = logging.getLogger(__name__)
 
@@ -76,7 +74,7 @@ def package_versions() -> tuple:
     return tuple(versions)
 
 
-def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext, files: Optional[list] = None):
+def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext):
     """Wire the whole pipeline onto ``p``; returns the PCollection holding the runs row."""
     ratio = opts.max_unexpected_error_ratio
     policy = FetchPolicy(
@@ -113,7 +111,7 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext, files: Optio
         bands=opts.dedup_bands,
         threshold=opts.dedup_threshold,
     )
-    prior = None if opts.ignore_earlier_runs else earlier_fingerprints(p, ctx.output, files)
+    prior = None if opts.ignore_earlier_runs else earlier_fingerprints(p, ctx.output, ctx.storage_options)
     articles, duplicates, fingerprints = parsed | "Deduplicate" >> Deduplicate(dedup, prior)
     nlp = NlpConfig(
         models={"en": DEFAULT_MODEL, **parse_model_specs(opts.spacy_model or [])},
@@ -147,14 +145,14 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext, files: Optio
     return (tables, counts) | "WriteTables" >> WriteTables(ctx, opts.shards_per_partition)
 
 
-def earlier_fingerprints(p: beam.Pipeline, output: str, files: Optional[list] = None):
+def earlier_fingerprints(p: beam.Pipeline, output: str, storage: Optional[dict] = None):
     """The fingerprints earlier runs committed to this output, read with Beam, a file per element
-    (None if there are none yet). ``files`` is the output's listing; staged files of unfinished
-    runs live under ``_staging`` and are not among them."""
+    (None if there are none yet). The files are those of the table's current Delta version:
+    files of runs that did not commit, and files compaction replaced, are not among them."""
     from newsbeam.schemas.fingerprints import TABLE
 
-    files = list_output(output) if files is None else files
-    found = sorted(m.path for m in published(output, files).get(TABLE.name, []))
+    table = open_table(output, TABLE.name, storage)
+    found = sorted(table.file_uris()) if table is not None else []
     if not found:
         return None
     return (
@@ -187,6 +185,8 @@ class RunOutcome:
     already_committed: bool = False
     #: Runs that had died after their commit point, whose commit this run finished first.
     recovered: tuple = ()
+    #: Files compaction replaced after the commit, by table (--compact_files).
+    compacted: dict = field(default_factory=dict)
 
 
 #: Runners newsbeam refuses, and why: they would publish wrong or partial tables without an error.
@@ -260,6 +260,7 @@ def run(argv: Optional[list[str]] = None) -> RunOutcome:
     if opts.run_date is not None:  # the runs row and its options say which day, not "yesterday"
         opts.run_date = since.isoformat()
     opts.since, opts.until = (day.isoformat() if day else None for day in (since, until))
+    storage = storage_options(options)
     ctx = RunContext(
         run_id=run_id,
         started_at=started_at,
@@ -267,27 +268,29 @@ def run(argv: Optional[list[str]] = None) -> RunOutcome:
         output=opts.output.rstrip("/"),
         options_json=json.dumps(recorded_options(options), default=str, sort_keys=True),
         versions=package_versions(),
+        storage=tuple(sorted(storage.items())),
     )
     p = beam.Pipeline(options=options)  # also hands the options to FileSystems (S3 endpoint, keys)
-    files = list_output(ctx.output)  # one listing for all the checks below
-    recovered = tuple(recover_commits(ctx.output, files))  # runs killed after their commit point
+    recovered = tuple(recover_commits(ctx.output, storage))  # runs killed after their commit point
     for earlier in recovered:
         LOG.warning("finished the commit of run %s, which stopped after committing", earlier)
-    if recovered:
-        files = list_output(ctx.output)
-    done = committed_runs_row(ctx.output, run_id, files)
-    if done is not None:  # a retry of a run that committed: the output has it whole already
+    if run_committed(ctx.output, run_id, storage):  # a retry of a run that committed: nothing to add
+        done = committed_runs_row(ctx.output, run_id, storage)
         return RunOutcome(run_id, ctx.output, done, already_committed=True, recovered=recovered)
-    own_staging = staging_dir(ctx.output, run_id) + "/"
-    if any(m.path.startswith(own_staging) for m in files):  # an earlier attempt with this id, uncommitted
-        remove_staged_run(ctx.output, run_id)
-    check_output_schemas(ctx.output, files)  # before anything is written
-    build(p, opts, ctx, files)
+    remove_staged_run(ctx.output, run_id)  # an earlier, uncommitted attempt with this id, if any
+    prepare_tables(ctx.output, storage)  # before anything is written: create, add columns, or refuse
+    build(p, opts, ctx)
     avoid_beam_data_plane_race()
     result = p.run()
     result.wait_until_finish()
+    compacted = compact_touched(ctx.output, run_id, opts.compact_files, storage)
     return RunOutcome(
-        run_id, ctx.output, read_runs_row(ctx), metrics_stage_seconds(result), recovered=recovered
+        run_id,
+        ctx.output,
+        committed_runs_row(ctx.output, run_id, storage),
+        metrics_stage_seconds(result),
+        recovered=recovered,
+        compacted=compacted,
     )
 
 
@@ -298,23 +301,31 @@ def metrics_stage_seconds(result) -> dict:
         return {}
 
 
-def committed_runs_row(output: str, run_id: str, files: list) -> Optional[dict]:
-    """The runs row of ``run_id`` when that run committed into ``output`` (``files`` is its
-    listing), else None."""
-    import pyarrow.parquet as pq
+def committed_runs_row(output: str, run_id: str, storage: Optional[dict] = None) -> Optional[dict]:
+    """The runs row of ``run_id`` when that run committed into ``output``, else None."""
+    import pyarrow.dataset as ds
 
-    name = "/" + file_name(run_id, 0)
-    found = [m.path for m in published(output, files).get("runs", []) if m.path.endswith(name)]
-    if not found:
+    table = open_table(output, "runs", storage)
+    if table is None:
         return None
-    with FileSystems.open(found[0]) as handle:
-        return pq.read_table(handle).to_pylist()[0]
+    rows = table.to_pyarrow_dataset().to_table(filter=ds.field("run_id") == run_id).to_pylist()
+    if not rows:
+        return None
+    row = rows[0]
+    row.pop("run_date", None)  # the partition key: the runs row as the commit wrote it
+    return row
 
 
-def read_runs_row(ctx: RunContext) -> dict:
-    """The runs row the commit wrote, read back from the output (proof the run is published)."""
-    import pyarrow.parquet as pq
+def compact_touched(output: str, run_id: str, max_files: int, storage: Optional[dict] = None) -> dict:
+    """Compact the partitions this run added files to that now hold more than ``max_files``
+    files (``--compact_files``; 0 turns it off). Returns {table: files removed}."""
+    from newsbeam.transforms.write.maintain import compact_partitions, crowded_partitions
 
-    with FileSystems.open(runs_file(ctx)) as handle:
-        rows = pq.read_table(handle).to_pylist()
-    return rows[0]
+    if not max_files:
+        return {}
+    done = {}
+    for name, partitions in crowded_partitions(output, run_id, max_files, storage).items():
+        removed = compact_partitions(output, name, partitions, storage=storage, run_id=run_id)
+        if removed:
+            done[name] = removed
+    return done

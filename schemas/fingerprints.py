@@ -6,7 +6,7 @@ from newsbeam.schemas.spec import TableSpec, field
 
 TABLE = TableSpec(
     name="fingerprints",
-    version=1,
+    version=2,
     description=(
         "One row per article kept, for deduplication against later runs: its canonical URL, body "
         "hash and MinHash signature. Read back (with Beam) by every run into the same output."
@@ -22,8 +22,9 @@ TABLE = TableSpec(
         ),
         field(
             "signature",
-            pa.list_(pa.uint32()),
-            "MinHash signature over word shingles (datasketch, seed 1); its length is num_perm.",
+            pa.list_(pa.int64()),
+            "MinHash signature over word shingles (datasketch, seed 1); its length is num_perm. "
+            "Values are 32-bit unsigned hashes (v1 stored them as uint32, a type Delta Lake lacks).",
             nullable=False,
         ),
         field("shingle_size", pa.int16(), "Words per shingle the signature was made with.", nullable=False),

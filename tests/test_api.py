@@ -143,8 +143,14 @@ def test_read_table_leaves_out_a_run_that_did_not_commit(sample_output, tmp_path
     assert errors.num_rows == rows.num_rows and set(errors["run_id"].to_pylist()) == {"runners-1"}
 
 
-def test_read_table_reads_old_schema_versions_with_nulls():
-    first = ROOT / "tests" / "schemas" / "fixtures" / "884d458"  # articles v1, before cluster_id, copies, ...
+def test_read_table_reads_old_schema_versions_with_nulls(tmp_path):
+    from newsbeam.pipeline.cli import main
+
+    first = tmp_path / "out"  # articles v1, before cluster_id, copies, ...
+    shutil.copytree(ROOT / "tests" / "schemas" / "fixtures" / "884d458", first)
+    with pytest.raises(ValueError, match="newsbeam migrate"):
+        newsbeam.read_table(str(first), "articles")
+    assert main(["migrate", "--output", str(first)]) == 0
     articles = newsbeam.read_table(str(first), "articles")
     assert articles.num_rows == 1 and articles.schema.equals(newsbeam.schema("articles"))
     assert articles["copies"].to_pylist() == [None] and articles["run_id"].to_pylist() == ["fixture"]

@@ -4,8 +4,8 @@ output as it was before the run or as after a complete one, and a rerun complete
 Each run is a real ``newsbeam run`` process. ``NEWSBEAM_FAULT`` names the step at which it
 kills itself (:func:`transforms.write.fault_point`); ``make stress`` kills runs at random times
 instead, and shares this test's checks of what readers see: through ``newsbeam query``'s views
-(committed runs only) and file by file with pyarrow (every Parquet file outside ``_staging``
-must read whole).
+(committed runs only) and file by file with pyarrow (every file a table's Delta log holds must
+read whole).
 """
 
 from __future__ import annotations
@@ -25,12 +25,14 @@ ROOT = Path(__file__).resolve().parents[2]
 #: Steps a run is killed at, in the order a run passes them, and whether the run counts as
 #: published there (its runs row is in place).
 FAULTS = {
-    # (make stress also kills runs at "write.staged", a first file written to staging, and at
-    # random times.)
-    "commit.before_manifest": False,  # every file staged, the commit not yet decided
-    "commit.after_manifest": False,  # committed, nothing moved yet
-    "commit.before_runs_row": False,  # every data file moved, the runs row not yet
-    "commit.before_cleanup": True,  # everything moved, the staging folder still there
+    # (make stress also kills runs at "write.staged", a first file written, inside every
+    # table's Delta commit, and at random times.)
+    "commit.before_manifest": False,  # every file written, the commit not yet decided
+    "commit.after_manifest": False,  # committed, no table's log has the files yet
+    "commit.delta.articles": False,  # inside the first table's Delta commit
+    "commit.delta.errors": False,  # inside a Delta commit half way: some tables have the run
+    "commit.delta.runs": False,  # every data table has the run, the runs table not yet
+    "commit.before_cleanup": True,  # every table committed, the manifest still there
 }
 
 
@@ -59,11 +61,11 @@ def reference(inputs, tmp_path_factory):
     out = tmp_path_factory.mktemp("crash-reference") / "out"
     done = newsbeam(inputs + ["--output", str(out)])
     assert done.returncode == 0, done.stderr
-    # A retry of a run that committed (same --run_id) writes nothing again.
-    before = {p: p.stat().st_mtime_ns for p in out.rglob("*.parquet")}
+    # A retry of a run that committed (same --run_id) writes nothing again: no file, no version.
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     again = newsbeam(inputs + ["--output", str(out)])
     assert again.returncode == 0 and "had already committed" in again.stdout, again.stdout + again.stderr
-    assert {p: p.stat().st_mtime_ns for p in out.rglob("*.parquet")} == before
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
     return out
 
 
@@ -82,8 +84,8 @@ def test_a_run_killed_at_any_step_leaves_before_or_after_and_a_rerun_completes_i
     # What readers see: nothing of the run, or all of it; never a part, never a broken file.
     files = published_files(out)
     assert visible(out) == (visible(reference) if FAULTS[fault] else nothing(out))
-    if fault in ("write.staged", "commit.before_manifest", "commit.after_manifest"):
-        assert files == set()  # nothing published where a reader globbing the folder looks
+    if fault in ("write.staged", "commit.before_manifest", "commit.after_manifest", "commit.delta.articles"):
+        assert files == set()  # no table's Delta log holds a file of the run
     assert files <= published_files(reference)
 
     # The rerun (the same command, as a scheduler's retry) finishes with the reference's tables.
@@ -92,6 +94,6 @@ def test_a_run_killed_at_any_step_leaves_before_or_after_and_a_rerun_completes_i
     assert visible(out) == visible(reference)
     assert published_files(out) == published_files(reference)
     assert not (out / "_staging").exists()
-    # Past the commit point the rerun only finishes the moves; before it, it runs again.
-    committed = fault in ("commit.after_manifest", "commit.before_runs_row", "commit.before_cleanup")
+    # Past the commit point the rerun only finishes the table commits; before it, it runs again.
+    committed = fault != "commit.before_manifest"
     assert ("had already committed" in rerun.stdout) == committed, rerun.stdout

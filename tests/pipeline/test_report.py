@@ -299,13 +299,13 @@ def test_the_date_filter_redraws_the_article_charts_as_a_page_built_for_those_da
         assert page.found["console"] == [] and page.found["requests"] == []
 
 
-def _write(folder: Path, table: str, key: str, rows: dict) -> None:
+def _write(folder: Path, table: str, key: str, days: dict) -> None:
+    """A Delta table of only the given columns, one partition per day: {day: {column: values}}."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
+    from deltalake import write_deltalake
 
-    path = folder / table / key
-    path.mkdir(parents=True)
-    pq.write_table(pa.table(rows), path / "part-0.parquet")
+    parts = [pa.table({**rows, key: [day] * len(rows["run_id"])}) for day, rows in days.items()]
+    write_deltalake(str(folder / table), pa.concat_tables(parts), partition_by=[key])
 
 
 def test_the_page_stays_readable_at_100000_articles(tmp_path):
@@ -341,23 +341,24 @@ def test_the_page_stays_readable_at_100000_articles(tmp_path):
             named["label"].append("PERSON")
             named["entity"].append(person)
             named["run_id"].append("big-1")
-    for day, rows in per_day.items():
-        _write(tmp_path, "articles", f"published_date={day}", rows)
-        _write(tmp_path, "entities", f"published_date={day}", entities[day])
+    _write(tmp_path, "articles", "published_date", per_day)
+    _write(tmp_path, "entities", "published_date", entities)
     now = dt.datetime(2026, 12, 31, 3, tzinfo=dt.timezone.utc)
     _write(
         tmp_path,
         "runs",
-        "run_date=2026-12-31",
+        "run_date",
         {
-            "run_id": ["big-1"],
-            "started_at": [now],
-            "finished_at": [now + dt.timedelta(hours=2)],
-            "inputs": [100_000],
-            "articles": [100_000],
-            "duplicates": [0],
-            "errors": [0],
-            "extract_errors": [0],
+            dt.date(2026, 12, 31): {
+                "run_id": ["big-1"],
+                "started_at": [now],
+                "finished_at": [now + dt.timedelta(hours=2)],
+                "inputs": [100_000],
+                "articles": [100_000],
+                "duplicates": [0],
+                "errors": [0],
+                "extract_errors": [0],
+            }
         },
     )
     report = load(str(tmp_path))

@@ -48,23 +48,44 @@ def test_a_required_column_the_files_lack_stops():
     assert f"'{required}'" in append_problem(_with(ARTICLES, lacking, version=ARTICLES.version - 1), ARTICLES)
 
 
-@pytest.mark.parametrize("which", ["newer version", "other type"])
-def test_a_run_into_an_incompatible_output_writes_nothing_and_says_why(tmp_path, which, capsys):
+def _delta_table(out, spec, fields=None, version=None):
+    """A Delta table at out/<name> as another newsbeam would have made it."""
+    from deltalake import DeltaTable
+    from deltalake.schema import Schema
+
+    schema = pa.schema(
+        [*(fields if fields is not None else spec.fields), pa.field(spec.partition_key, pa.date32())]
+    )
+    DeltaTable.create(
+        str(out / spec.name),
+        Schema.from_arrow(schema),
+        partition_by=[spec.partition_key],
+        configuration={"newsbeam.schema_version": str(version or spec.version)},
+        raise_if_key_not_exists=False,
+    )
+
+
+def _tree(out):
+    return sorted(str(p.relative_to(out)) for p in out.rglob("*"))
+
+
+@pytest.mark.parametrize("which", ["newer version", "other type", "dropped column"])
+def test_a_run_into_an_incompatible_table_writes_nothing_and_says_why(tmp_path, which, capsys):
     from newsbeam.pipeline.cli import main
     from tests.transforms.dedup.test_dedup import STORY
 
     out = tmp_path / "out"
-    folder = out / "articles" / "published_date=2026-11-20"
-    folder.mkdir(parents=True)
     if which == "newer version":
-        schema = _with(ARTICLES, version=ARTICLES.version + 1)
-    else:
-        schema = _with(
+        _delta_table(out, ARTICLES, version=ARTICLES.version + 1)
+    elif which == "other type":
+        _delta_table(
+            out,
             ARTICLES,
-            [pa.field(f.name, pa.string()) if f.name == "word_count" else f for f in ARTICLES.schema],
+            [pa.field(f.name, pa.string()) if f.name == "word_count" else f for f in ARTICLES.fields],
         )
-    pq.write_table(schema.empty_table(), folder / "part-old-00000.parquet")
-    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    else:
+        _delta_table(out, ARTICLES, [*ARTICLES.fields, pa.field("old_column", pa.string())])
+    before = _tree(out)
     dump = tmp_path / "in.jsonl"
     dump.write_text(json.dumps({"url": "https://a.example/x", "title": "T", "text": STORY}) + "\n")
 
@@ -73,14 +94,35 @@ def test_a_run_into_an_incompatible_output_writes_nothing_and_says_why(tmp_path,
     assert code != 0
     message = capsys.readouterr().err
     assert f"{out}/articles cannot take this run's rows" in message and "Nothing was written" in message
-    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before  # not even staging
+    assert _tree(out) == before  # not even the other tables were created
 
 
-def test_an_unreadable_file_in_the_output_stops_the_run_before_writing(tmp_path):
-    from newsbeam.transforms.write.commit import IncompatibleOutput, check_output_schemas
+def test_a_table_without_a_column_this_newsbeam_adds_gains_it_as_nullable(tmp_path):
+    from deltalake import DeltaTable
 
-    folder = tmp_path / "out" / "articles" / "published_date=2026-11-20"
+    from newsbeam.transforms.write.delta import prepare_tables
+
+    out = tmp_path / "out"
+    older = [f for f in ARTICLES.fields if f.name != "top_image"]
+    _delta_table(out, ARTICLES, older, version=ARTICLES.version - 1)
+    assert prepare_tables(str(out)) == sorted(all_tables(), key=list(all_tables()).index)
+    table = DeltaTable(str(out / "articles"))
+    added = [f for f in table.schema().fields if f.name == "top_image"]
+    assert added and added[0].nullable
+    assert table.metadata().configuration["newsbeam.schema_version"] == str(ARTICLES.version)
+    assert prepare_tables(str(out)) == []  # nothing left to change
+
+
+def test_an_output_from_before_delta_tables_is_refused_with_the_way_out(tmp_path, capsys):
+    from newsbeam.pipeline.cli import main
+
+    out = tmp_path / "out"
+    folder = out / "articles" / "published_date=2026-11-20"
     folder.mkdir(parents=True)
-    (folder / "part-old-00000.parquet").write_bytes(b"not parquet at all")
-    with pytest.raises(IncompatibleOutput, match="cannot read the schema of .*part-old-00000.parquet"):
-        check_output_schemas(str(tmp_path / "out"))
+    pq.write_table(ARTICLES.schema.empty_table(), folder / "part-old-00000.parquet")
+    before = _tree(out)
+    dump = tmp_path / "in.jsonl"
+    dump.write_text(json.dumps({"url": "https://a.example/x", "title": "T", "text": "x"}) + "\n")
+    assert main(["run", "--input", f"jsonl:{dump}", "--output", str(out)]) == 1
+    assert f"newsbeam migrate --output {out}" in capsys.readouterr().err
+    assert _tree(out) == before

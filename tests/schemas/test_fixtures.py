@@ -1,8 +1,10 @@
 """Today's newsbeam against an output folder of every released schema version
 (``tests/schemas/fixtures/<commit>/``, written by ``make_fixtures.py`` from the schemas in git).
 
-Every released version must still be appendable, and every table's current version must have a
-fixture: bumping a schema version without adding one fails here.
+Releases before Delta tables wrote plain Hive-partitioned Parquet: ``newsbeam migrate`` must turn
+each into Delta tables that read back every row. Every released version must then still take a
+run's rows, and every table's current version must have a fixture: bumping a schema version
+without adding one fails here.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ import pytest
 
 from newsbeam.pipeline.query import connect
 from newsbeam.pipeline.run import run
-from newsbeam.schemas import all_tables, append_problem
-from newsbeam.transforms.write.commit import check_output_schemas
-from tests.schemas.make_fixtures import FIXTURES, RELEASES
+from newsbeam.schemas import all_tables
+from newsbeam.transforms.write.migrate import migrate, migration_problem
+from tests.schemas.make_fixtures import DELTA_RELEASES, FIXTURES, RELEASES
 from tests.transforms.dedup.test_dedup import STORY
 
 
@@ -38,18 +40,37 @@ def test_every_release_has_a_fixture_and_the_current_versions_are_among_them():
     assert ("articles", 1) in released and ("runs", 1) in released
 
 
+def _output(commit: str, tmp_path) -> str:
+    """A copy of the release's output, migrated to Delta tables when it was written before them."""
+    out = tmp_path / "out"
+    shutil.copytree(FIXTURES / commit, out)
+    if commit not in DELTA_RELEASES:
+        migrate(str(out))
+    return str(out)
+
+
 @pytest.mark.parametrize("commit", sorted(RELEASES))
-def test_every_released_table_appends(commit):
-    folder = FIXTURES / commit
-    check_output_schemas(str(folder))  # raises IncompatibleOutput if not
-    for path in folder.glob("*/*/*.parquet"):
-        assert append_problem(pq.read_schema(path), all_tables()[path.parts[-3]]) is None, path
+def test_every_release_reads_back_whole_as_delta_tables(commit, tmp_path):
+    from deltalake import DeltaTable
+
+    from newsbeam.pipeline.query import read_table
+
+    written = {path.parts[-3] for path in (FIXTURES / commit).glob("*/*/*.parquet")}
+    for path in (FIXTURES / commit).glob("*/*/*.parquet"):
+        assert migration_problem(pq.read_schema(path), all_tables()[path.parts[-3]]) is None, path
+    out = _output(commit, tmp_path)
+    for name in all_tables():
+        table = DeltaTable(f"{out}/{name}")  # every table, the ones the release lacked too
+        assert table.to_pyarrow_table().num_rows == (1 if name in written else 0), name
+        assert read_table(out, name).num_rows == (1 if name in written else 0), name
+    if commit not in DELTA_RELEASES:  # in place: the release's files, not copies (but v1 signatures)
+        kept = {p.name for p in (tmp_path / "out").glob("*/*/*.parquet")}
+        assert "part-fixture-00000.parquet" in kept
 
 
 @pytest.mark.parametrize("commit", [list(RELEASES)[0], list(RELEASES)[-1]])
 def test_a_run_into_the_oldest_and_newest_release_reads_back_both(commit, tmp_path):
-    out = tmp_path / "out"
-    shutil.copytree(FIXTURES / commit, out)
+    out = _output(commit, tmp_path)
     dump = tmp_path / "one.jsonl"
     dump.write_text(json.dumps({"url": "https://a.example/bridge", "title": "Bridge", "text": STORY}) + "\n")
     outcome = run(["--input", f"jsonl:{dump}", "--output", str(out), "--run_id", "today"])

@@ -131,13 +131,13 @@ PINNED = {
         ),
     ),
     "fingerprints": (
-        1,
+        2,  # v2: signature int64 (Delta Lake has no unsigned types)
         "run_date",
         schema(
             ("article_id", pa.string(), False),
             ("canonical_url", pa.string(), False),
             ("text_hash", pa.string(), False),
-            ("signature", pa.list_(pa.uint32()), False),
+            ("signature", pa.list_(pa.int64()), False),
             ("shingle_size", pa.int16(), False),
             ("published_at", pa.timestamp("us", tz="UTC")),
             ("run_id", pa.string(), False),
@@ -282,3 +282,16 @@ def test_partition_values():
     assert errors.partition_value(_error_row(run_date=None)) == NULL_PARTITION
     with pytest.raises(SchemaMismatch):
         errors.partition_value(_error_row(run_date="../../x"))
+
+
+@pytest.mark.parametrize("name", sorted(all_tables()))
+def test_every_column_keeps_its_type_as_a_delta_lake_column(name):
+    """Delta Lake has no unsigned integers (fingerprints v1's uint32 signature): every column's
+    type, made a Delta column and read back, is the type the files hold."""
+    from newsbeam.transforms.write.delta import delta_schema
+
+    spec = all_tables()[name]
+    back = pa.schema(delta_schema(spec).to_arrow())
+    for f in spec.fields:
+        assert back.field(f.name).type.equals(f.type), (f.name, f.type, back.field(f.name).type)
+    assert back.field(spec.partition_key).type == pa.date32()

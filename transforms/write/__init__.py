@@ -1,11 +1,11 @@
-"""Write the tables as Hive-partitioned Parquet, published all at once when the run commits.
+"""Write the tables as Delta Lake tables, published all at once when the run commits.
 
 Each table's rows are validated against its schema in ``schemas/``, grouped by partition (and
-shard), and written as zstd Parquet files under ``DIR/_staging/<run_id>/``. When every table is
-written, one commit step moves the files to ``DIR/<table>/<key>=<value>/part-<run_id>-NNNNN.parquet``
-and writes the ``runs`` row last, so a failed run leaves no file where readers look (readers and
-our query views ignore folders starting with ``_``). File names are deterministic, so a retried
-bundle rewrites the same file instead of adding one.
+shard), and written in parallel as zstd Parquet files straight into the table's folder,
+``DIR/<table>/<key>=<value>/part-<run_id>-NNNNN.parquet``. No reader sees them until the commit
+adds them to the table's Delta log (:mod:`.delta`): one transaction per table, the ``runs`` row
+last, after a manifest that is the run's commit point (:mod:`.commit`). File names are
+deterministic, so a retried bundle rewrites the same file instead of adding one.
 """
 
 from __future__ import annotations
@@ -20,29 +20,23 @@ from newsbeam.schemas import runs as runs_schema
 from newsbeam.transforms.common.errors import INPUT_STAGES
 from newsbeam.transforms.common.timing import Timed, timed
 from newsbeam.transforms.write.commit import (
-    apply_moves,
     check_accounting,
+    commit_tables,
     fault_point,
     remove_staging,
     runs_file,
     runs_row,
     write_manifest,
+    written_file,
 )
-from newsbeam.transforms.write.tables import (
-    RunContext,
-    WrittenFile,
-    file_name,
-    shard_of,
-    staging_dir,
-    stamp,
-    write_parquet,
-)
+from newsbeam.transforms.write.delta import FileAdd
+from newsbeam.transforms.write.tables import RunContext, file_name, shard_of, stamp, write_parquet
 
 __all__ = ["WriteTables", "RunContext"]
 
 
 class WritePartitionFn(beam.DoFn):
-    """((partition folder, shard), rows) → one staged Parquet file."""
+    """((partition folder, shard), rows) → one Parquet file in the table's folder (a FileAdd)."""
 
     def __init__(self, table_name: str, ctx: RunContext):
         self._table_name = table_name
@@ -51,19 +45,18 @@ class WritePartitionFn(beam.DoFn):
     def process(self, keyed):
         (partition, shard), rows = keyed
         table = all_tables()[self._table_name]
-        name = file_name(self._ctx.run_id, shard)
-        relative = [self._table_name, partition, name]
-        staged = FileSystems.join(staging_dir(self._ctx.output, self._ctx.run_id), *relative)
-        final = FileSystems.join(self._ctx.output, *relative)
+        relative = f"{partition}/{file_name(self._ctx.run_id, shard)}"
+        path = FileSystems.join(self._ctx.output, self._table_name, relative)
         with timed("write"):
-            count = write_parquet(staged, table, rows)
+            count = write_parquet(path, table, rows)
+            written = written_file(self._table_name, relative, path, count)
         fault_point("write.staged")
         beam.metrics.Metrics.counter("newsbeam", f"{self._table_name}_rows_written").inc(count)
-        yield WrittenFile(self._table_name, staged, final, count)
+        yield written
 
 
 class WriteTable(beam.PTransform):
-    """Rows of one table → staged files (WrittenFile), one per partition and shard."""
+    """Rows of one table → files in its folder (FileAdd), one per partition and shard."""
 
     def __init__(self, table_name: str, ctx: RunContext, shards: int = 1):
         super().__init__()
@@ -90,7 +83,8 @@ class WriteTable(beam.PTransform):
 
 
 class CommitRunFn(beam.DoFn):
-    """All staged files → published; then the runs row, written last, marks the run complete.
+    """All written files → added to their tables' Delta logs; then the runs row, committed last,
+    marks the run complete.
 
     The commit has a point of no return, the manifest (:func:`write_manifest`): a run killed
     before it has published nothing, and one killed after it is finished by the next run
@@ -109,13 +103,15 @@ class CommitRunFn(beam.DoFn):
         ctx = self._ctx
         check_accounting(counts)
         row = runs_row(ctx, files, counts, dt.datetime.now(dt.timezone.utc))
-        staged_runs = FileSystems.join(staging_dir(ctx.output, ctx.run_id), "runs.parquet")
-        write_parquet(staged_runs, runs_schema.TABLE, [row])
-        moves = [(f.staged_path, f.final_path) for f in files] + [(staged_runs, runs_file(ctx))]
+        relative, path = runs_file(ctx)
+        written = written_file("runs", relative, path, write_parquet(path, runs_schema.TABLE, [row]))
+        adds: dict[str, list[FileAdd]] = {}
+        for add in [*sorted(files, key=lambda f: (f.table, f.path)), written]:
+            adds.setdefault(add.table, []).append(add)
         fault_point("commit.before_manifest")
-        write_manifest(ctx.output, ctx.run_id, moves)
+        write_manifest(ctx.output, ctx.run_id, adds)
         fault_point("commit.after_manifest")
-        apply_moves(moves)
+        commit_tables(ctx.output, ctx.run_id, adds, ctx.storage_options)
         fault_point("commit.before_cleanup")
         remove_staging(ctx)
         return row

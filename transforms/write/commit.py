@@ -1,98 +1,35 @@
-"""The commit protocol: a run's staged files are published all at once, or not at all.
+"""The commit protocol: a run's files join their tables all at once, or not at all.
 
-The commit point is a manifest of moves written whole (:func:`write_manifest`); the moves follow,
-the ``runs`` row last. A run that dies after the manifest is finished by the next run into the
-same output (:func:`recover_commits`). Before anything is written, the output's tables are checked
-for schemas this run cannot append to (:func:`check_output_schemas`)."""
+Beam has written the run's files into the table folders, where no Delta reader sees them. The
+commit point is a manifest of the files each table gains, written whole (:func:`write_manifest`);
+one Delta transaction per table follows (:func:`commit_tables`), the ``runs`` table last. A run
+that dies after the manifest is finished by the next run into the same output
+(:func:`recover_commits`), and the Delta app transaction each commit carries keeps a table from
+gaining a run's files twice."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 
 from apache_beam.io.filesystems import FileSystems
 
-from newsbeam.schemas import all_tables, append_problem
+from newsbeam.schemas import all_tables
 from newsbeam.schemas import runs as runs_schema
+from newsbeam.transforms.write.delta import FileAdd, IncompatibleOutput, commit_table, partition_value
 from newsbeam.transforms.write.tables import STAGING, RunContext, file_name, staging_dir
+
+__all__ = ["IncompatibleOutput"]  # where callers used to find it
 
 LOG = logging.getLogger(__name__)
 
-#: In a run's staging folder: the moves that publish it; its presence is the commit.
+#: In a run's staging folder: the files each table gains; its presence is the commit.
 COMMIT_MANIFEST = "_COMMIT.json"
 
 
 class AccountingError(RuntimeError):
     """The run lost or invented records: inputs != articles + duplicates + errors."""
-
-
-def _mkdirs(path: str) -> None:
-    try:
-        FileSystems.mkdirs(path)
-    except IOError:
-        pass  # exists already; object stores have no folders to make
-
-
-class IncompatibleOutput(ValueError):
-    """The output folder holds files that rows of this newsbeam's schemas cannot join."""
-
-
-def list_output(output: str) -> list:
-    """Every file under ``output`` (Beam ``FileMetadata``), from one listing: an object store
-    answers a prefix listing in one go, and an empty one costs Beam a round of retries, so a run
-    lists its output once and hands the list to whatever needs it."""
-    try:
-        return FileSystems.match([FileSystems.join(output, "**")])[0].metadata_list
-    except Exception:  # noqa: BLE001 - no such folder (a new output)
-        return []
-
-
-def published(output: str, files: list) -> dict[str, list]:
-    """The listed files readers see, by table: ``<table>/<key>=<value>/<name>.parquet``, never
-    under ``_staging``."""
-    tables: dict[str, list] = {}
-    for meta in files:
-        parts = meta.path[len(output) :].lstrip("/").split("/")
-        if (
-            len(parts) == 3
-            and parts[2].endswith(".parquet")
-            and not parts[0].startswith("_")
-            and "=" in parts[1]
-        ):
-            tables.setdefault(parts[0], []).append(meta)
-    return tables
-
-
-def check_output_schemas(output: str, files: list = None, tables: dict = None) -> None:
-    """Raise IncompatibleOutput, before anything is written, when a table in ``output`` holds
-    files this newsbeam's schema cannot be appended to (:func:`schemas.append_problem`).
-
-    Only the newest file of each table is read (by modification time): every run checked the
-    files before it, so the newest stands for all, and a large output costs one footer a table.
-    ``files`` is the output's listing (:func:`list_output`), made here when not given.
-    """
-    import pyarrow.parquet as pq
-
-    tables = tables or all_tables()
-    files = list_output(output) if files is None else files
-    newest: dict = {}
-    for name, metas in published(output, files).items():
-        if name in tables:
-            newest[name] = max(((getattr(m, "last_updated_in_seconds", 0) or 0, m.path) for m in metas))
-    for name, (_, path) in sorted(newest.items()):
-        try:
-            with FileSystems.open(path) as handle:
-                existing = pq.read_schema(handle)
-        except Exception as exc:  # noqa: BLE001 - a truncated or foreign file: say which, write nothing
-            raise IncompatibleOutput(
-                f"{output}/{name}: cannot read the schema of {path} ({exc}). Nothing was written."
-            ) from exc
-        problem = append_problem(existing, tables[name])
-        if problem:
-            raise IncompatibleOutput(
-                f"{output}/{name} cannot take this run's rows: {problem} (seen in {path}). "
-                "Nothing was written; write to a new --output or migrate the table."
-            )
 
 
 def check_accounting(counts: dict) -> None:
@@ -130,11 +67,18 @@ def runs_row(ctx: RunContext, files: list, counts: dict, finished_at: dt.datetim
     }
 
 
-def runs_file(ctx: RunContext) -> str:
+def runs_file(ctx: RunContext) -> tuple[str, str]:
+    """Where the run's ``runs`` row goes: its path in the table folder, and the full path."""
     table = runs_schema.TABLE
-    return FileSystems.join(
-        ctx.output, table.name, f"{table.partition_key}={ctx.run_date.isoformat()}", file_name(ctx.run_id, 0)
-    )
+    relative = f"{table.partition_key}={ctx.run_date.isoformat()}/{file_name(ctx.run_id, 0)}"
+    return relative, FileSystems.join(ctx.output, table.name, relative)
+
+
+def written_file(table: str, relative: str, path: str, rows: int) -> FileAdd:
+    """The FileAdd for a file just written at ``path`` (``relative`` to its table's folder)."""
+    size = FileSystems.match([path])[0].metadata_list[0].size_in_bytes
+    now = int(dt.datetime.now(dt.timezone.utc).timestamp() * 1000)
+    return FileAdd(table, relative, partition_value(relative.split("/", 1)[0]), rows, size, now)
 
 
 def remove_staging(ctx: RunContext) -> None:
@@ -171,54 +115,57 @@ def fault_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def write_manifest(output: str, run_id: str, moves: list) -> None:
-    """The commit point: the list of (staged, final) moves, written whole or not at all (a
-    temporary name, then one rename; on an object store, one PUT). From here on the run is
-    committed, and :func:`recover_commits` finishes its moves if this process dies."""
-    import json
-
+def write_manifest(output: str, run_id: str, adds: dict[str, list[FileAdd]]) -> None:
+    """The commit point: the files each table gains, written whole or not at all (a temporary
+    name, then one rename; on an object store, one PUT). From here on the run is committed, and
+    :func:`recover_commits` finishes its table commits if this process dies."""
     final = FileSystems.join(staging_dir(output, run_id), COMMIT_MANIFEST)
     temporary = final + ".tmp"
+    tables = {name: [add.to_json() for add in files] for name, files in adds.items()}
     with FileSystems.create(temporary) as handle:
-        handle.write(json.dumps({"run_id": run_id, "moves": moves}).encode("utf-8"))
+        handle.write(json.dumps({"run_id": run_id, "tables": tables}).encode("utf-8"))
     FileSystems.rename([temporary], [final])
 
 
-def apply_moves(moves: list) -> int:
-    """Move every staged file still in staging to its final place, data first and the ``runs``
-    row (the last move) after them all; a move already done is skipped. Returns moves made."""
-    pending = [(staged, final) for staged, final in moves if FileSystems.exists(staged)]
-    data, last = pending, []
-    if pending and moves and pending[-1] == moves[-1]:
-        data, last = pending[:-1], pending[-1:]
-    for group in (data, last):
-        if not group:
-            continue
-        for folder in sorted({final.rsplit("/", 1)[0] for _, final in group}):
-            _mkdirs(folder)
-        # One batched rename: object stores move many files per request.
-        FileSystems.rename([staged for staged, _ in group], [final for _, final in group])
-        if group is data:
-            fault_point("commit.before_runs_row")
-    return len(pending)
+def commit_order(names) -> list[str]:
+    """Data tables first (by name), the ``runs`` table, the run's completion marker, last."""
+    return sorted(names, key=lambda name: (name == "runs", name))
 
 
-def recover_commits(output: str, files: list = None) -> list[str]:
+def commit_tables(
+    output: str, run_id: str, adds: dict[str, list[FileAdd]], storage: dict = None
+) -> list[str]:
+    """One Delta transaction per table that gains files, ``runs`` last; a table that holds
+    the run already is skipped. Returns the tables committed by this call."""
+    done = []
+    for name in commit_order(adds):
+        if adds[name] and commit_table(output, name, adds[name], run_id, storage, fault=fault_point):
+            done.append(name)
+    return done
+
+
+def recover_commits(output: str, storage: dict = None) -> list[str]:
     """Finish the commits of runs that died after their commit point, so the output holds every
     committed run whole; returns their run ids. Staging folders of runs that died before it are
-    left alone (they are invisible to readers and may belong to a run still going); a rerun
-    with the same ``--run_id`` clears its own. ``files`` is the output's listing."""
-    import json
-
-    files = list_output(output) if files is None else files
-    manifests = sorted(
-        m.path for m in files if m.path.endswith("/" + COMMIT_MANIFEST) and f"/{STAGING}/" in m.path
-    )
+    left alone (they may belong to a run still going; their files in the table folders are
+    invisible to readers, and ``newsbeam vacuum`` removes them)."""
+    try:
+        manifests = sorted(
+            m.path
+            for m in FileSystems.match([FileSystems.join(output, STAGING, "*", COMMIT_MANIFEST)])[
+                0
+            ].metadata_list
+        )
+    except Exception:  # noqa: BLE001 - no staging folder
+        return []
     recovered = []
     for path in manifests:
         with FileSystems.open(path) as handle:
             manifest = json.loads(handle.read().decode("utf-8"))
-        apply_moves([tuple(move) for move in manifest["moves"]])
+        if "tables" not in manifest:  # a commit of a newsbeam before Delta tables: migrate finishes it
+            continue
+        adds = {name: [FileAdd(**add) for add in files] for name, files in manifest["tables"].items()}
+        commit_tables(output, manifest["run_id"], adds, storage)
         remove_staged_run(output, manifest["run_id"])
         recovered.append(manifest["run_id"])
     return recovered

@@ -1,17 +1,19 @@
 """Table files: rows stamped with the run, checked against their schema, and written as zstd
-Parquet to the run's staging folder, one file per partition and shard, named deterministically."""
+Parquet into the table's folder, one file per partition and shard, named deterministically. A
+file is not part of its table until the run's commit adds it to the table's Delta log."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from apache_beam.io.filesystems import FileSystems
 
 from newsbeam.schemas import TableSpec
 from newsbeam.transforms.common.redact import redact_row
 
+#: Under the output: a folder per run holding its commit manifest while it commits.
 STAGING = "_staging"
 
 ROWS_PER_CHUNK = 10_000
@@ -28,20 +30,16 @@ class RunContext:
     versions: tuple = ()
     #: First and last UTC day the run keeps (--run_date, --since/--until); None where open.
     window: tuple = (None, None)
+    #: delta-rs storage options for s3:// (endpoint, keys; transforms.write.delta), as pairs.
+    storage: tuple = field(default=(), repr=False)
+
+    @property
+    def storage_options(self) -> dict:
+        return dict(self.storage)
 
     @property
     def run_date(self) -> dt.date:
         return self.started_at.astimezone(dt.timezone.utc).date()
-
-
-@dataclass(frozen=True)
-class WrittenFile:
-    """A Parquet file written to staging, and where it goes on commit."""
-
-    table: str
-    staged_path: str
-    final_path: str
-    rows: int
 
 
 def file_name(run_id: str, shard: int) -> str:
