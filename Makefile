@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: venv run test docs eval eval-dedup bench bench-scale bench-dedup stress lint clean
+.PHONY: venv run test docs eval eval-dedup bench bench-scale bench-dedup bench-tables stress lint clean
 
 $(STAMP): setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench-scale: venv
 ## bench-dedup: dedup at scale, 100 to 100,000 synthetic articles (several minutes)
 bench-dedup: venv
 	$(BIN)/python benchmarks/bench_dedup.py
+
+## bench-tables: Delta tables: files per partition after 30 runs with and without compaction, the commit's share of a run, compact's time and query times before and after it on 10,000 articles (about 15 minutes)
+bench-tables: venv
+	$(BIN)/python benchmarks/bench_tables.py
 
 ## stress: 10,000 hostile inputs through one 2-worker run, and 20 runs killed with SIGKILL and rerun (about 20 minutes)
 stress: venv

@@ -200,6 +200,46 @@ def test_bad_sql_exits_1_with_duckdbs_sentence(output, capsys):
 def test_format_table_cuts_long_values():
     text = format_table(["a"], [("x" * 100,), (None,)], max_width=10)
     assert "xxxxxxxxx…" in text and text.endswith("(2 rows)")
+    assert "x" * 100 in format_table(["a"], [("x" * 100,)], max_width=0)  # 0: never cut
+
+
+def test_a_misspelt_table_keeps_duckdbs_whole_message_with_its_hint(output, capsys):
+    assert main(["query", "--output", str(output), "SELECT * FROM artcles"]) == 1
+    err = capsys.readouterr().err
+    assert 'Did you mean "articles"' in err and "LINE 1" in err
+
+
+def test_show_tables_lists_the_tables_and_nothing_internal(output, capsys):
+    from newsbeam.schemas import all_tables
+
+    assert main(["query", "--output", str(output), "--format", "json", "SHOW TABLES"]) == 0
+    assert [row["name"] for row in json.loads(capsys.readouterr().out)] == sorted(all_tables())
+
+
+def test_max_width_widens_values_and_csv_and_json_keep_lists_as_lists(output, capsys):
+    sql = "SELECT text, authors FROM articles WHERE len(authors) > 0 ORDER BY article_id LIMIT 1"
+    assert main(["query", "--output", str(output), sql]) == 0
+    assert "…" in capsys.readouterr().out
+    assert main(["query", "--output", str(output), "--max-width", "0", sql]) == 0
+    assert "…" not in capsys.readouterr().out
+    assert main(["query", "--output", str(output), "--format", "csv", sql]) == 0
+    (row,) = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    authors = json.loads(row["authors"])  # ["Jason Krell"], not Python's ['Jason Krell']
+    assert isinstance(authors, list) and authors and "…" not in row["text"]
+    assert main(["query", "--output", str(output), "--format", "json", sql]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["authors"] == authors
+    assert main(["query", "--output", str(output), "--max-width", "-1", sql]) == 2
+
+
+def test_query_help_lists_every_table_and_its_columns(capsys):
+    from newsbeam.pipeline.query import table_schema
+    from newsbeam.schemas import all_tables
+
+    with pytest.raises(SystemExit):
+        main(["query", "--help"])
+    text = capsys.readouterr().out
+    for name, spec in all_tables().items():
+        assert f"  {name}: " + ", ".join(table_schema(spec).names) in text
 
 
 def test_a_worker_failure_is_one_sentence_and_publishes_nothing(tmp_path, capsys):

@@ -83,18 +83,29 @@ def test_inputs_are_read_from_s3_and_the_run_adds_up(s3_run):
     assert (row["inputs"], row["articles"], row["duplicates"], row["errors"]) == (16, 12, 1, 3)
 
 
-def test_tables_are_committed_to_s3_in_hive_partitions_with_nothing_staged(s3_run):
+def test_tables_are_committed_to_s3_as_delta_tables_with_nothing_staged(s3_run, s3_endpoint):
     import pyarrow.parquet as pq
+    from deltalake import DeltaTable
+
+    from newsbeam.schemas import all_tables
 
     client, first, _ = s3_run
     keys = [o["Key"] for o in client.list_objects_v2(Bucket="news", Prefix="out/")["Contents"]]
     assert not [k for k in keys if "/_staging/" in k]
-    tables = {k.split("/")[1] for k in keys}
-    assert {"articles", "entities", "duplicates", "errors", "fingerprints", "runs"} <= tables
-    articles = [k for k in keys if k.startswith("out/articles/published_date=") and "part-s3-1-" in k]
+    tables = {k.split("/")[1] for k in keys if "/_delta_log/" in k}
+    assert tables == set(all_tables())  # every table, the empty ones too
+    storage = {
+        "AWS_ENDPOINT_URL": s3_endpoint, "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s",
+        "AWS_REGION": "us-east-1", "AWS_ALLOW_HTTP": "true",
+    }  # fmt: skip
+    runs = DeltaTable("s3://news/out/runs", storage_options=storage)
+    assert sorted(runs.to_pyarrow_table().column("run_id").to_pylist()) == ["s3-1", "s3-2"]
+    articles = DeltaTable("s3://news/out/articles", storage_options=storage).to_pyarrow_table()
+    assert articles.num_rows == first.runs_row["articles"]
+    written = [k for k in keys if k.startswith("out/articles/published_date=") and "part-s3-1-" in k]
     rows = sum(
         pq.read_table(io.BytesIO(client.get_object(Bucket="news", Key=k)["Body"].read())).num_rows
-        for k in articles
+        for k in written
     )
     assert rows == first.runs_row["articles"]
 

@@ -29,6 +29,7 @@ STAGES = (
     "counts",
     "keywords",
     "write",
+    "commit",
 )
 
 T = TypeVar("T")

@@ -95,7 +95,7 @@ class CommitRunFn(beam.DoFn):
         self._ctx = ctx
 
     def process(self, files: list, counts: dict):
-        with timed("write"):
+        with timed("commit"):  # the manifest, the runs row and each table's Delta transaction
             row = self._commit(files, counts)
         yield row
 
