@@ -74,6 +74,22 @@ def visible(out: Path) -> dict[str, list]:
     return seen
 
 
+def delta_rows(out: Path) -> dict[str, list]:
+    """Every table as a plain Delta reader sees it (no filter on committed runs), without the
+    run's clock: between two tables' commits a table holds all of a run's rows or none."""
+    from deltalake import DeltaTable
+
+    seen = {}
+    for name in sorted(all_tables()):
+        folder = out / name
+        if not DeltaTable.is_deltatable(str(folder)):
+            seen[name] = []
+            continue
+        rows = DeltaTable(str(folder)).to_pyarrow_table().to_pylist()
+        seen[name] = sorted(repr({k: v for k, v in row.items() if k not in CLOCK_COLUMNS}) for row in rows)
+    return seen
+
+
 def published_files(out: Path) -> set[str]:
     """The files each table's current Delta version holds, as ``<table>/<path>``; each must read
     whole (raises if not). Files a run wrote but never committed are not among them."""
@@ -185,6 +201,7 @@ def kill_loop(loops: int, work: Path, failures: list[str], seed: int = 11) -> di
         failures.append(f"reference run failed: {done.stderr[-500:]}")
         return {}
     expected, expected_files = visible(reference), published_files(reference)
+    expected_rows = delta_rows(reference)
     empty = {name: [] for name in expected}
     killed = matched = 0
     kinds: dict[str, int] = {}
@@ -212,11 +229,15 @@ def kill_loop(loops: int, work: Path, failures: list[str], seed: int = 11) -> di
         try:
             files = published_files(out) if out.exists() else set()
             seen = visible(out) if out.exists() else empty
+            tables = delta_rows(out) if out.exists() else empty
         except Exception as exc:  # noqa: BLE001 - a broken file is exactly what must not happen
             failures.append(f"loop {loop} (killed {how}): a reader failed: {exc}")
             continue
         if seen not in (empty, expected):
             failures.append(f"loop {loop} (killed {how}): readers see part of a run")
+        partial = [name for name, rows in tables.items() if rows not in ([], expected_rows[name])]
+        if partial:
+            failures.append(f"loop {loop} (killed {how}): a Delta reader sees part of a run in {partial}")
         if not files <= expected_files:
             failures.append(f"loop {loop} (killed {how}): files that an uninterrupted run does not write")
         rerun = subprocess.run(newsbeam_command(args + ["--output", str(out)]), cwd=ROOT, env=environment(), capture_output=True, text=True)  # fmt: skip

@@ -400,6 +400,8 @@ def execute_run(args, beam_argv: list[str]) -> RunResult:
         _check_inputs(specs)
     if args.max_articles is not None and args.max_articles < 0:
         raise UsageError("--max_articles must be 0 or more")
+    if args.compact_files < 0:
+        raise UsageError("--compact_files must be 0 (never compact) or more")
     _check_settings(args)
     output = args.output if "://" in args.output else os.path.abspath(args.output)
     if "://" not in output:
@@ -449,6 +451,12 @@ def command_run(args, beam_argv: list[str]) -> int:
     if outcome.already_committed:
         print(f"newsbeam run {outcome.run_id} had already committed into {output}; nothing was written again")
     print_summary(outcome.runs_row, output, result.seconds, outcome.stage_seconds)
+    if outcome.compacted:
+        print(
+            "  compacted (--compact_files): "
+            + ", ".join(f"{name} {files} files" for name, files in sorted(outcome.compacted.items()))
+            + " rewritten"
+        )
     if "://" not in output and outcome.runs_row["errors"] + outcome.runs_row["extract_errors"]:
         _, kinds = _query(output, ERRORS_BY_KIND, [outcome.run_id])
         print("  errors by stage and kind: " + ", ".join(f"{stage}/{kind} {n}" for stage, kind, n in kinds))

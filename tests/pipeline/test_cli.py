@@ -84,6 +84,12 @@ def test_a_second_run_of_the_same_stories_adds_up_and_writes_them_once(output, c
         (["run", "--input", str(SAMPLES / "stories"), "--run_id", "../escape"], "--run_id"),
         (["parse", "/nonexistent.html"], "no such file"),
         (["query", "--output", "/nonexistent-dir", "SELECT 1"], "does not exist"),
+        (["run", "--input", str(SAMPLES / "stories"), "--compact_files", "-1"], "--compact_files"),
+        (["compact", "--output", "/nonexistent-dir"], "does not exist"),
+        (["compact", "--output", str(SAMPLES)], "holds no newsbeam tables"),
+        (["history", "--output", str(SAMPLES), "--table", "nope"], "holds no newsbeam tables"),
+        (["vacuum", "--output", "/nonexistent-dir"], "does not exist"),
+        (["migrate", "--output", "/nonexistent-dir"], "does not exist"),
     ],
 )
 def test_usage_errors_exit_2_with_one_sentence(argv, message, capsys, tmp_path):

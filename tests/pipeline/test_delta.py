@@ -241,7 +241,8 @@ def test_vacuum_deletes_only_files_no_version_of_the_retention_period_needs(
 def test_a_run_compacts_the_partitions_it_crowded(tmp_path):
     out = tmp_path / "out"
     for n in range(3):
-        run(["--input", _dump(tmp_path, f"d{n}", [_story(n, [STORY, OTHER, SAME_TOPIC][n], 20)]), "--output", str(out), "--run_id", f"r{n}", "--compact_files", "2"])  # fmt: skip
+        outcome = run(["--input", _dump(tmp_path, f"d{n}", [_story(n, [STORY, OTHER, SAME_TOPIC][n], 20)]), "--output", str(out), "--run_id", f"r{n}", "--compact_files", "2"])  # fmt: skip
+        assert outcome.compacted.get("runs") == (3 if n == 2 else None)  # the third file crowds it
     runs = DeltaTable(str(out / "runs"))
     assert max(_files_per_partition(runs).values()) <= 2
     assert sorted(read_table(str(out), "runs").column("run_id").to_pylist()) == ["r0", "r1", "r2"]
