@@ -1,5 +1,5 @@
-"""newsbeam: news ingestion on Apache Beam. Feeds, pages, WARC archives and dumps in; Hive-partitioned
-Parquet tables out.
+"""newsbeam: news ingestion on Apache Beam. Feeds, pages, WARC archives and dumps in; Delta Lake
+tables out.
 
 The Python API is what this package exports (``__all__``): [parse][newsbeam.parse] one page,
 [run][newsbeam.run] the pipeline, [read_table][newsbeam.read_table] from an output, and each

@@ -218,14 +218,15 @@ def run(inputs: Union[str, Iterable[str]], output: str, **options: Any) -> RunSu
     )
 
 
-def read_table(output: str, name: str) -> pa.Table:
+def read_table(output: str, name: str, as_of: Union[int, dt.datetime, None] = None) -> pa.Table:
     """The rows of one table that committed runs wrote into ``output``, as a ``pyarrow.Table``.
 
     Every column of the table's current schema, its partition key (``published_date`` or
     ``run_date``) as a date column, and nothing of a run that has not committed. Rows older
     schema versions wrote have nulls in the columns added since. ``output`` may be a local
-    folder, ``gs://`` or ``s3://``. For large outputs, query with DuckDB or Polars instead, which
-    read only the partitions and columns a query needs.
+    folder, ``gs://`` or ``s3://``. ``as_of`` reads the table as it was: a version of the
+    ``runs`` table (``newsbeam history`` lists them) or a time. For large outputs, query with
+    DuckDB or Polars instead, which read only the partitions and columns a query needs.
 
     Example:
         >>> errors = newsbeam.read_table("out", "errors")  # doctest: +SKIP
@@ -233,7 +234,9 @@ def read_table(output: str, name: str) -> pa.Table:
     """
     from newsbeam.pipeline.query import read_table as read
 
-    return read(output, name)
+    if isinstance(as_of, dt.datetime) and as_of.tzinfo is None:
+        as_of = as_of.replace(tzinfo=dt.timezone.utc)
+    return read(output, name, as_of=as_of)
 
 
 def schema(name: str) -> pa.Schema:

@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="newsbeam",
-        description="News ingestion on Apache Beam: feeds and pages in, partitioned Parquet tables out.",
+        description="News ingestion on Apache Beam: feeds and pages in, Delta Lake tables out.",
     )
     parser.add_argument("--verbose", "-v", action="store_true", help="Show logs and tracebacks.")
     parser.add_argument("--version", action="version", version=f"newsbeam {__version__}")

@@ -62,7 +62,9 @@ def open_tables(output: str, as_of: AsOf = None, storage: Optional[dict] = None)
 
     when = as_of_time(output, as_of, storage)
     found = {}
-    for name in all_tables():
+    # runs first: a run commits its runs row after its other tables, so every run this snapshot
+    # of runs holds is whole in the tables opened after it (newer runs are filtered out).
+    for name in sorted(all_tables(), key=lambda n: n != "runs"):
         try:
             found[name] = open_table(output, name, storage, version=when)
         except Exception as exc:  # noqa: BLE001 - the table was created after that time

@@ -152,6 +152,7 @@ def test_read_table_reads_old_schema_versions_with_nulls(tmp_path):
         newsbeam.read_table(str(first), "articles")
     assert main(["migrate", "--output", str(first)]) == 0
     articles = newsbeam.read_table(str(first), "articles")
+    assert newsbeam.read_table(str(first), "articles", as_of=dt.datetime(2000, 1, 1)).num_rows == 0
     assert articles.num_rows == 1 and articles.schema.equals(newsbeam.schema("articles"))
     assert articles["copies"].to_pylist() == [None] and articles["run_id"].to_pylist() == ["fixture"]
 

@@ -296,3 +296,14 @@ def test_a_reader_during_a_commit_sees_the_version_before_or_after_never_a_mixtu
         assert run_ids in (["before"], ["after", "before"]), run_ids
     states = [ids for _, _, ids in seen]
     assert ["before"] in states and ["after", "before"] in states  # it read on both sides of the commit
+
+
+def test_compact_the_partition_of_articles_without_a_date(tmp_path):
+    out = tmp_path / "out"
+    for n, text in enumerate([STORY, OTHER]):
+        undated = {"url": f"https://a.example/u{n}", "title": f"Undated {n}", "text": text}
+        run(["--input", _dump(tmp_path, f"u{n}", [undated]), "--output", str(out), "--run_id", f"u{n}"])
+    assert _files_per_partition(DeltaTable(str(out / "articles"))) == {None: 2}
+    assert main(["compact", "--output", str(out), "--table", "articles", "--partition", "null"]) == 0
+    assert _files_per_partition(DeltaTable(str(out / "articles"))) == {None: 1}
+    assert sorted(read_table(str(out), "articles").column("title").to_pylist()) == ["Undated 0", "Undated 1"]

@@ -81,3 +81,21 @@ def test_a_run_into_the_oldest_and_newest_release_reads_back_both(commit, tmp_pa
             ("fixture", None),
             ("today", "Bridge"),
         ]
+
+
+def test_a_migration_stopped_between_creating_a_table_and_adding_its_files_is_finished(tmp_path):
+    """migrate creates each table (version 0), then adds its files (version 1): killed between
+    the two, the next migrate adds them, once."""
+    from deltalake import DeltaTable
+
+    from newsbeam.pipeline.query import read_table
+    from newsbeam.transforms.write.delta import prepare_tables
+
+    out = tmp_path / "out"
+    shutil.copytree(FIXTURES / sorted(set(RELEASES) - DELTA_RELEASES)[0], out)
+    prepare_tables(str(out), tables={"articles": all_tables()["articles"]}, check_layout=False)
+    assert DeltaTable(str(out / "articles")).version() == 0
+    migrate(str(out))
+    assert read_table(str(out), "articles").num_rows == 1
+    assert migrate(str(out))["articles"] == {"already": True}
+    assert read_table(str(out), "articles").num_rows == 1

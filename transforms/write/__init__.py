@@ -23,7 +23,9 @@ from newsbeam.transforms.write.commit import (
     check_accounting,
     commit_tables,
     fault_point,
+    read_runs_file,
     remove_staging,
+    resume_commit,
     runs_file,
     runs_row,
     write_manifest,
@@ -101,6 +103,8 @@ class CommitRunFn(beam.DoFn):
 
     def _commit(self, files: list, counts: dict) -> dict:
         ctx = self._ctx
+        if resume_commit(ctx):  # a retry of this step after its commit point: finish, rewrite nothing
+            return read_runs_file(ctx)
         check_accounting(counts)
         row = runs_row(ctx, files, counts, dt.datetime.now(dt.timezone.utc))
         relative, path = runs_file(ctx)

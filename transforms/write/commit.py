@@ -144,6 +144,40 @@ def commit_tables(
     return done
 
 
+def _manifest_adds(path: str) -> tuple[str, dict]:
+    with FileSystems.open(path) as handle:
+        manifest = json.loads(handle.read().decode("utf-8"))
+    if "tables" not in manifest:
+        return manifest["run_id"], {}
+    adds = {name: [FileAdd(**add) for add in files] for name, files in manifest["tables"].items()}
+    return manifest["run_id"], adds
+
+
+def resume_commit(ctx: RunContext) -> bool:
+    """For a commit step the runner retried: True when this run's commit point had passed (its
+    manifest is there, or its runs table holds it), after finishing what was left. The retry
+    then writes nothing: rewriting the runs file would change a file a table's log holds."""
+    from newsbeam.transforms.write.delta import run_committed
+
+    manifest = FileSystems.join(staging_dir(ctx.output, ctx.run_id), COMMIT_MANIFEST)
+    if FileSystems.exists(manifest):
+        run_id, adds = _manifest_adds(manifest)
+        commit_tables(ctx.output, run_id, adds, ctx.storage_options)
+        remove_staging(ctx)
+        return True
+    return run_committed(ctx.output, ctx.run_id, ctx.storage_options)
+
+
+def read_runs_file(ctx: RunContext) -> dict:
+    """The runs row this run's commit wrote, from its file."""
+    import pyarrow.parquet as pq
+
+    with FileSystems.open(runs_file(ctx)[1]) as handle:
+        row = pq.read_table(handle).to_pylist()[0]
+    row.pop(runs_schema.TABLE.partition_key, None)
+    return row
+
+
 def recover_commits(output: str, storage: dict = None) -> list[str]:
     """Finish the commits of runs that died after their commit point, so the output holds every
     committed run whole; returns their run ids. Staging folders of runs that died before it are
@@ -160,12 +194,10 @@ def recover_commits(output: str, storage: dict = None) -> list[str]:
         return []
     recovered = []
     for path in manifests:
-        with FileSystems.open(path) as handle:
-            manifest = json.loads(handle.read().decode("utf-8"))
-        if "tables" not in manifest:  # a commit of a newsbeam before Delta tables: migrate finishes it
+        run_id, adds = _manifest_adds(path)
+        if not adds:  # a commit of a newsbeam before Delta tables: migrate finishes it
             continue
-        adds = {name: [FileAdd(**add) for add in files] for name, files in manifest["tables"].items()}
-        commit_tables(output, manifest["run_id"], adds, storage)
-        remove_staged_run(output, manifest["run_id"])
-        recovered.append(manifest["run_id"])
+        commit_tables(output, run_id, adds, storage)
+        remove_staged_run(output, run_id)
+        recovered.append(run_id)
     return recovered

@@ -22,9 +22,9 @@ TARGET_SIZE = 128 * 1024 * 1024
 #: Vacuum keeps files a version of the last 7 days refers to, Delta's default, so readers and
 #: time travel within a week keep working; a run in progress is never older than this.
 RETENTION_HOURS = 168
-#: Vacuum never goes below an hour: files a running run has written but not committed yet are
-#: younger than that, and must not be taken for leftovers.
-MIN_RETENTION_HOURS = 1
+#: Vacuum never goes below a day: files a running run has written but not committed yet are
+#: younger than the run, and must not be taken for leftovers (keep it above your longest run).
+MIN_RETENTION_HOURS = 24
 
 
 def _table(output: str, name: str, storage: Optional[dict]):
@@ -99,8 +99,8 @@ def compact_partitions(
     removed = 0
     for value in partitions if partitions is not None else [None]:
         filters = None
-        if value is not None or partitions is not None:
-            filters = [(key, "=", value)] if value is not None else [(key, "=", None)]
+        if partitions is not None:  # delta-rs's filter for the null partition is the empty string
+            filters = [(key, "=", value if value is not None else "")]
         metrics = table.optimize.compact(
             partition_filters=filters,
             target_size=target_size,

@@ -40,6 +40,8 @@ from newsbeam.transforms.write.delta import (
 )
 from newsbeam.transforms.write.tables import STAGING
 
+#: The app transaction of the commit that adds a migrated table's files.
+MIGRATE_APP = "newsbeam-migrate"
 PART = re.compile(r"^part-(?P<run_id>.+)-\d{5}\.parquet$")
 
 
@@ -143,7 +145,7 @@ def migrate(output: str, storage: Optional[dict] = None) -> dict:
     import datetime as dt
 
     from deltalake import DeltaTable
-    from deltalake.transaction import AddAction, CommitProperties
+    from deltalake.transaction import AddAction, CommitProperties, Transaction
 
     output = output.rstrip("/")
     finish_old_commits(output)
@@ -155,11 +157,13 @@ def migrate(output: str, storage: Optional[dict] = None) -> dict:
         with FileSystems.open(meta.path) as handle:
             committed.update(pq.read_table(handle, columns=["run_id"]).column("run_id").to_pylist())
 
-    plan, problems = {}, []
+    plan, problems, existing_tables = {}, [], {}
     for name, spec in tables.items():
-        if open_table(output, name, storage) is not None:
-            plan[name] = None
+        table = open_table(output, name, storage)
+        if table is not None and (table.version() > 0 or table.transaction_version(MIGRATE_APP) is not None):
+            plan[name] = None  # migrated (or written by a run) already
             continue
+        existing_tables[name] = table  # None, or created by a migration stopped before its files
         files = []
         for meta in sorted(_match(FileSystems.join(output, name, "*=*", "*.parquet")), key=lambda m: m.path):
             relative = meta.path[len(output) + 1 :].split("/", 1)[1]
@@ -208,8 +212,10 @@ def migrate(output: str, storage: Optional[dict] = None) -> dict:
             )
         uri = table_uri(output, name)
         # Two versions: the empty table with its metadata (delta-rs takes newsbeam's own table
-        # property only there), then one transaction adding every file of committed runs.
-        table = DeltaTable.create(
+        # property only there), then one transaction adding every file of committed runs, which
+        # carries the migration's app transaction: a migration stopped between the two is
+        # finished by the next (the empty table is at version 0, without it).
+        table = existing_tables[name] or DeltaTable.create(
             uri,
             delta_schema(spec),
             mode="error",
@@ -228,7 +234,8 @@ def migrate(output: str, storage: Optional[dict] = None) -> dict:
                 schema=table.schema(),
                 partition_by=[spec.partition_key],
                 commit_properties=CommitProperties(
-                    custom_metadata={OPERATION: "migrate", FILES_ADDED: len(adds), ROWS_ADDED: total_rows}
+                    custom_metadata={OPERATION: "migrate", FILES_ADDED: len(adds), ROWS_ADDED: total_rows},
+                    app_transactions=[Transaction(MIGRATE_APP, 1)],
                 ),
             )
         if replaced:

@@ -235,6 +235,25 @@ def test_recovery_finishes_a_commit_that_stopped_between_tables(tmp_path):
     assert _rows(tmp_path, "runs").column("run_id").to_pylist() == ["r7"]
 
 
+def test_a_retried_commit_step_finishes_the_commit_and_rewrites_nothing(tmp_path):
+    """A runner may run the commit step again after it passed its commit point: the retry
+    finishes the table commits from the manifest and leaves the runs file as the log holds it."""
+    from newsbeam.transforms.write import CommitRunFn
+    from newsbeam.transforms.write.commit import write_manifest
+
+    adds = _written(tmp_path, "r5")
+    write_manifest(str(tmp_path), "r5", adds)
+    runs_path = tmp_path / "runs" / adds["runs"][0].path
+    before = (runs_path.stat().st_mtime_ns, runs_path.read_bytes())
+    ctx = RunContext("r5", STARTED, str(tmp_path))
+    row = CommitRunFn(ctx)._commit([], {"inputs": 99})  # counts that would not even add up
+    assert row["run_id"] == "r5" and row["articles"] == 1
+    assert (runs_path.stat().st_mtime_ns, runs_path.read_bytes()) == before
+    assert _rows(tmp_path, "articles").num_rows == 1 and not (tmp_path / "_staging").exists()
+    again = CommitRunFn(ctx)._commit([], {"inputs": 99})  # and once it committed
+    assert again == row and (runs_path.stat().st_mtime_ns, runs_path.read_bytes()) == before
+
+
 def test_staging_without_a_manifest_is_left_to_its_run(tmp_path):
     from newsbeam.transforms.write.commit import recover_commits
 
