@@ -218,21 +218,21 @@ def test_vacuum_deletes_only_files_no_version_of_the_retention_period_needs(
     orphan = out / "runs" / "run_date=2026-01-01" / "part-dead-00000.parquet"  # a run that never committed
     orphan.parent.mkdir()
     orphan.write_bytes(b"PAR1")
-    os.utime(orphan, (time.time() - 3 * 3600, time.time() - 3 * 3600))
+    os.utime(orphan, (time.time() - 30 * 3600, time.time() - 30 * 3600))
     fresh = out / "runs" / "run_date=2026-01-01" / "part-running-00000.parquet"  # a run still going
     fresh.write_bytes(b"PAR1")
     capsys.readouterr()
     assert (
-        main(["vacuum", "--output", str(out), "--table", "runs", "--retention-hours", "1", "--dry-run"]) == 0
+        main(["vacuum", "--output", str(out), "--table", "runs", "--retention-hours", "24", "--dry-run"]) == 0
     )
     assert "part-dead-00000.parquet" in capsys.readouterr().out and orphan.exists()
-    assert main(["vacuum", "--output", str(out), "--table", "runs", "--retention-hours", "1"]) == 0
+    assert main(["vacuum", "--output", str(out), "--table", "runs", "--retention-hours", "24"]) == 0
     assert not orphan.exists() and fresh.exists()
-    # Compaction replaced these just now: version 2 still needs them, so they stay for an hour.
+    # Compaction replaced these just now: version 2 still needs them, so they stay for a day.
     assert all(p.exists() for p in replaced) and len(replaced) == 2
     assert DeltaTable(str(out / "runs"), version=2).to_pyarrow_table().num_rows == 2
-    assert main(["vacuum", "--output", str(out), "--retention-hours", "0"]) == 2  # refused
-    monkeypatch.setattr(maintain, "MIN_RETENTION_HOURS", 0)  # as if the hour had passed
+    assert main(["vacuum", "--output", str(out), "--retention-hours", "23"]) == 2  # refused
+    monkeypatch.setattr(maintain, "MIN_RETENTION_HOURS", 0)  # as if the day had passed
     maintain.vacuum_table(str(out), "runs", retention_hours=0)
     assert not any(p.exists() for p in replaced) and not fresh.exists()
     assert sorted(read_table(str(out), "runs").column("run_id").to_pylist()) == ["one", "two"]
