@@ -137,6 +137,13 @@ def _parser() -> argparse.ArgumentParser:
     history.add_argument("--output", default="out", metavar="DIR", help="The output folder. Default: out")
     history.add_argument("--table", action="append", default=None, metavar="TABLE", help=TABLE_HELP)
     history.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    history.add_argument(
+        "--limit",
+        type=int,
+        default=0,
+        metavar="N",
+        help="Only each table's last N versions (still oldest first); 0 lists them all. Default: 0",
+    )
 
     compact = commands.add_parser(
         "compact",
@@ -709,7 +716,11 @@ def command_history(args) -> int:
     from newsbeam.transforms.write.maintain import table_history
 
     _delta_output(args.output)
-    rows = [row for name in _tables(args) for row in table_history(args.output, name)]
+    if args.limit < 0:
+        raise UsageError("--limit must be 0 (every version) or more")
+    rows = [
+        row for name in _tables(args) for row in table_history(args.output, name, limit=args.limit or None)
+    ]
     columns = [
         "table",
         "version",

@@ -169,6 +169,14 @@ def test_history_lists_each_tables_versions_with_the_run_that_made_them(two_runs
         (2, "run", "two"),
     ]
     assert [r["rows_added"] for r in rows] == [None, 2, 1]
+    assert (
+        main(["history", "--output", str(two_runs), "--table", "runs", "--limit", "2", "--format", "json"])
+        == 0
+    )
+    assert [(r["version"], r["run_id"]) for r in json.loads(capsys.readouterr().out)] == [
+        (1, "one"),
+        (2, "two"),
+    ]
 
 
 def _files_per_partition(table) -> dict:

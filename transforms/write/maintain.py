@@ -142,12 +142,15 @@ def vacuum_table(
     return sorted(deleted)
 
 
-def table_history(output: str, name: str, storage: Optional[dict] = None) -> list[dict]:
-    """The versions of table ``name``, oldest first: version, time, operation (create, run,
-    compact, vacuum, schema), the run id that made it, files added and removed, rows added."""
+def table_history(
+    output: str, name: str, storage: Optional[dict] = None, limit: Optional[int] = None
+) -> list[dict]:
+    """The versions of table ``name`` (its last ``limit``, or all), oldest first: version, time,
+    operation (create, run, compact, vacuum, schema, migrate), the run id that made it, files
+    added and removed, rows added."""
     table = _table(output, name, storage)
     rows = []
-    for entry in table.history():
+    for entry in table.history(limit):
         metrics = entry.get("operationMetrics") or {}
         operation = entry.get(OPERATION) or entry.get("operation")
         rows.append(
