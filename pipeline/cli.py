@@ -130,12 +130,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     query.add_argument("--as-of", default=None, metavar="VERSION|TIME", help=AS_OF_HELP)
 
-    history = commands.add_parser(
+    history = _tables_command(
+        commands,
         "history",
-        help="List each table's versions: when, what made them (a run, compact, vacuum), the run id.",
+        "List each table's versions: when, what made them (a run, compact, vacuum), the run id.",
     )
-    history.add_argument("--output", default="out", metavar="DIR", help="The output folder. Default: out")
-    history.add_argument("--table", action="append", default=None, metavar="TABLE", help=TABLE_HELP)
     history.add_argument("--format", choices=("table", "csv", "json"), default="table")
     history.add_argument(
         "--limit",
@@ -145,12 +144,11 @@ def _parser() -> argparse.ArgumentParser:
         help="Only each table's last N versions (still oldest first); 0 lists them all. Default: 0",
     )
 
-    compact = commands.add_parser(
+    compact = _tables_command(
+        commands,
         "compact",
-        help="Rewrite each partition's small files into files of up to --target-size; rows and ids unchanged.",
+        "Rewrite each partition's small files into files of up to --target-size; rows and ids unchanged.",
     )
-    compact.add_argument("--output", default="out", metavar="DIR", help="The output folder. Default: out")
-    compact.add_argument("--table", action="append", default=None, metavar="TABLE", help=TABLE_HELP)
     compact.add_argument(
         "--partition",
         action="append",
@@ -167,12 +165,11 @@ def _parser() -> argparse.ArgumentParser:
         help="Largest file to write, in MiB. Default: 128",
     )
 
-    vacuum = commands.add_parser(
+    vacuum = _tables_command(
+        commands,
         "vacuum",
-        help="Delete files no table version of the retention period refers to (replaced by compact, or left by a failed run).",
+        "Delete files no table version of the retention period refers to (replaced by compact, or left by a failed run).",
     )
-    vacuum.add_argument("--output", default="out", metavar="DIR", help="The output folder. Default: out")
-    vacuum.add_argument("--table", action="append", default=None, metavar="TABLE", help=TABLE_HELP)
     vacuum.add_argument(
         "--retention-hours",
         type=int,
@@ -196,6 +193,14 @@ AS_OF_HELP = (
     "newsbeam history lists them), TIME a moment like 2026-12-05T12:00:00Z. Default: now"
 )
 TABLE_HELP = "Only this table; repeat for more. Default: every table"
+
+
+def _tables_command(commands, name: str, text: str) -> argparse.ArgumentParser:
+    """A subcommand over an output's tables: ``--output`` and ``--table``."""
+    parser = commands.add_parser(name, help=text)
+    parser.add_argument("--output", default="out", metavar="DIR", help="The output folder. Default: out")
+    parser.add_argument("--table", action="append", default=None, metavar="TABLE", help=TABLE_HELP)
+    return parser
 
 
 def tables_help() -> str:

@@ -122,42 +122,20 @@ def test_an_empty_table_exists_and_reads_as_zero_rows(tmp_path):
         assert [t for (t,) in con.execute("SHOW TABLES").fetchall()] == sorted(all_tables())
 
 
+def _query(out, *args) -> int:
+    return main(["query", "--output", str(out), *args])
+
+
 def test_query_as_of_a_version_and_a_time(two_runs, capsys):
-    assert (
-        main(
-            [
-                "query",
-                "--output",
-                str(two_runs),
-                "--as-of",
-                "1",
-                "--format",
-                "json",
-                "SELECT run_id FROM runs",
-            ]
-        )
-        == 0
-    )
+    assert _query(two_runs, "--as-of", "1", "--format", "json", "SELECT run_id FROM runs") == 0
     assert [r["run_id"] for r in json.loads(capsys.readouterr().out)] == ["one"]
     assert read_table(str(two_runs), "articles", as_of=1).num_rows == 2
     assert read_table(str(two_runs), "articles").num_rows == 3
-    assert (
-        main(
-            [
-                "query",
-                "--output",
-                str(two_runs),
-                "--as-of",
-                "2000-01-01T00:00:00Z",
-                "SELECT count(*) FROM articles",
-            ]
-        )
-        == 0
-    )
+    assert _query(two_runs, "--as-of", "2000-01-01T00:00:00Z", "SELECT count(*) FROM articles") == 0
     assert "0" in capsys.readouterr().out.splitlines()[2]  # before the first run: empty tables
-    assert main(["query", "--output", str(two_runs), "--as-of", "7", "SELECT 1"]) == 1
+    assert _query(two_runs, "--as-of", "7", "SELECT 1") == 1
     assert "has no version 7" in capsys.readouterr().err
-    assert main(["query", "--output", str(two_runs), "--as-of", "last week", "SELECT 1"]) == 2
+    assert _query(two_runs, "--as-of", "last week", "SELECT 1") == 2
 
 
 def test_history_lists_each_tables_versions_with_the_run_that_made_them(two_runs, capsys):
