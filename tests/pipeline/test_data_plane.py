@@ -38,20 +38,16 @@ def test_beams_time_flushed_stream_drops_what_is_written_during_a_flush():
     assert sum(received) < written
 
 
-def _sent_bytes(channel) -> int:
-    """Bytes the channel hands to gRPC, drained until its end-of-writes marker. Beam stages
-    writes in a queue that a forwarder thread moves into the byte-limited send queue, so reading
-    the send queue until it is momentarily empty would miss what is still on its way."""
-    closer = threading.Thread(target=channel.close, daemon=True)  # enqueues the marker last
-    closer.start()
-    total = 0
+def _drain(channel, sent: list) -> None:
+    """Take what the channel hands to gRPC, as gRPC's stream would, until its end-of-writes
+    marker; add up the bytes in ``sent``. It must run while the test writes: the channel's
+    queues are byte-limited, so a writer that nothing drains blocks for good once they are full
+    (on a fast machine 1.5 s of writing fills them)."""
     while True:
-        item = channel._to_send.get(timeout=30)
+        item = channel._to_send.get(timeout=60)
         if item is channel._WRITES_FINISHED:
-            break
-        total += len(getattr(item, "data", b""))
-    closer.join(timeout=30)
-    return total
+            return
+        sent[0] += len(getattr(item, "data", b""))
 
 
 def test_after_the_guard_the_runner_data_plane_loses_nothing(monkeypatch):
@@ -66,6 +62,9 @@ def test_after_the_guard_the_runner_data_plane_loses_nothing(monkeypatch):
     out = channel.output_stream("bundle_1", "read_transform")
     assert not isinstance(out, data_plane.TimeBasedBufferingClosableOutputStream)
 
+    sent = [0]
+    drainer = threading.Thread(target=_drain, args=(channel, sent), daemon=True)
+    drainer.start()
     stop = threading.Event()
     busy = threading.Thread(target=lambda: [sum(range(1000)) for _ in iter(stop.is_set, True)], daemon=True)
     busy.start()  # competes for the GIL, as the runner's other threads do on a loaded machine
@@ -80,4 +79,7 @@ def test_after_the_guard_the_runner_data_plane_loses_nothing(monkeypatch):
     finally:
         stop.set()
         busy.join()
-    assert _sent_bytes(channel) == written
+    channel.close()  # the end-of-writes marker, after everything written
+    drainer.join(timeout=60)
+    assert not drainer.is_alive()
+    assert sent[0] == written
