@@ -67,11 +67,10 @@ def open_tables(output: str, as_of: AsOf = None, storage: Optional[dict] = None)
     for name in sorted(all_tables(), key=lambda n: n != "runs"):
         try:
             found[name] = open_table(output, name, storage, version=when)
-        except Exception as exc:  # noqa: BLE001 - the table was created after that time
+        except Exception:  # noqa: BLE001 - the table was created after that time
             if when is None:
                 raise
             found[name] = None
-            del exc
     return found
 
 

@@ -243,8 +243,6 @@ def commit_table(
 ) -> bool:
     """Add the run's files to table ``name`` as one Delta transaction carrying the run's app
     transaction; nothing when the table holds it already. True when this call committed."""
-    from deltalake.transaction import AddAction, CommitProperties, Transaction
-
     spec = all_tables()[name]
     table = open_table(output, name, storage)
     if table is None:  # WriteTables used without prepare_tables (or the table was removed): make it
@@ -254,6 +252,16 @@ def commit_table(
         return False
     if fault:
         fault(f"commit.delta.{name}")
+    add_files(table, spec, adds, app_id(run_id), {RUN_ID: run_id, OPERATION: "run"})
+    return True
+
+
+def add_files(table, spec: TableSpec, adds: list[FileAdd], app: str, metadata: dict) -> None:
+    """One Delta transaction adding the files ``adds`` to ``table``: it carries the app
+    transaction ``app`` (version 1) and, in its commit info, ``metadata`` with the files and
+    rows it adds (``newsbeam history`` shows them)."""
+    from deltalake.transaction import AddAction, CommitProperties, Transaction
+
     now = int(dt.datetime.now(dt.timezone.utc).timestamp() * 1000)
     actions = [
         AddAction(
@@ -272,16 +280,10 @@ def commit_table(
         schema=table.schema(),
         partition_by=[spec.partition_key],
         commit_properties=CommitProperties(
-            custom_metadata={
-                RUN_ID: run_id,
-                OPERATION: "run",
-                FILES_ADDED: len(actions),
-                ROWS_ADDED: sum(add.rows for add in adds),
-            },
-            app_transactions=[Transaction(app_id(run_id), 1, now)],
+            custom_metadata={**metadata, FILES_ADDED: len(adds), ROWS_ADDED: sum(add.rows for add in adds)},
+            app_transactions=[Transaction(app, 1, now)],
         ),
     )
-    return True
 
 
 def partition_value(folder: str) -> Optional[str]:

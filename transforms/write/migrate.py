@@ -27,16 +27,13 @@ from apache_beam.io.filesystems import FileSystems
 
 from newsbeam.schemas import all_tables, append_problem
 from newsbeam.transforms.write.delta import (
-    FILES_ADDED,
     OPERATION,
-    ROWS_ADDED,
-    SCHEMA_VERSION,
+    FileAdd,
     IncompatibleOutput,
-    delta_schema,
+    add_files,
     open_table,
     partition_value,
-    table_uri,
-    with_s3_defaults,
+    prepare_tables,
 )
 from newsbeam.transforms.write.tables import STAGING
 
@@ -144,9 +141,6 @@ def migrate(output: str, storage: Optional[dict] = None) -> dict:
     ``{"already": True}`` for a table that was Delta already."""
     import datetime as dt
 
-    from deltalake import DeltaTable
-    from deltalake.transaction import AddAction, CommitProperties, Transaction
-
     output = output.rstrip("/")
     finish_old_commits(output)
     tables = all_tables()
@@ -183,7 +177,7 @@ def migrate(output: str, storage: Optional[dict] = None) -> dict:
         if files is None:
             report[name] = {"already": True}
             continue
-        adds, rewritten, left_out, replaced, total_rows = [], 0, 0, [], 0
+        adds, rewritten, left_out, replaced = [], 0, 0, []
         for meta, relative, run_id, existing in files:
             if run_id not in committed:
                 left_out += 1
@@ -195,49 +189,21 @@ def migrate(output: str, storage: Optional[dict] = None) -> dict:
                 relative = relative.rsplit("/", 1)[0] + "/" + path.rsplit("/", 1)[-1]
                 replaced.append(meta.path)
                 rewritten += 1
-            rows = _rows(path)
-            total_rows += rows
-            modified = int(
-                (getattr(meta, "last_updated_in_seconds", 0) or dt.datetime.now().timestamp()) * 1000
-            )
+            modified = getattr(meta, "last_updated_in_seconds", 0) or dt.datetime.now().timestamp()
+            folder = relative.split("/", 1)[0]
             adds.append(
-                AddAction(
-                    relative,
-                    size,
-                    {spec.partition_key: partition_value(relative.split("/", 1)[0])},
-                    modified,
-                    True,
-                    json.dumps({"numRecords": rows}),
-                )
+                FileAdd(name, relative, partition_value(folder), _rows(path), size, int(modified * 1000))
             )
-        uri = table_uri(output, name)
-        # Two versions: the empty table with its metadata (delta-rs takes newsbeam's own table
-        # property only there), then one transaction adding every file of committed runs, which
-        # carries the migration's app transaction: a migration stopped between the two is
-        # finished by the next (the empty table is at version 0, without it).
-        table = existing_tables[name] or DeltaTable.create(
-            uri,
-            delta_schema(spec),
-            mode="error",
-            partition_by=[spec.partition_key],
-            name=spec.name,
-            description=spec.description,
-            configuration={SCHEMA_VERSION: str(spec.version)},
-            storage_options=with_s3_defaults(uri, storage or {}),
-            raise_if_key_not_exists=False,
-            commit_properties=CommitProperties(custom_metadata={OPERATION: "create"}),
-        )
+        # Two versions: the empty table with its metadata, made as a run makes it, then one
+        # transaction adding every file of committed runs, which carries the migration's app
+        # transaction: a migration stopped between the two is finished by the next (the empty
+        # table is at version 0, without it).
+        table = existing_tables[name]
+        if table is None:
+            prepare_tables(output, storage, {name: spec}, check_layout=False)
+            table = open_table(output, name, storage)
         if adds:
-            table.create_write_transaction(
-                adds,
-                mode="append",
-                schema=table.schema(),
-                partition_by=[spec.partition_key],
-                commit_properties=CommitProperties(
-                    custom_metadata={OPERATION: "migrate", FILES_ADDED: len(adds), ROWS_ADDED: total_rows},
-                    app_transactions=[Transaction(MIGRATE_APP, 1)],
-                ),
-            )
+            add_files(table, spec, adds, MIGRATE_APP, {OPERATION: "migrate"})
         if replaced:
             FileSystems.delete(replaced)
         report[name] = {"added": len(adds), "rewritten": rewritten, "left_out": left_out}
