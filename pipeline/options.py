@@ -17,6 +17,9 @@ from newsbeam.transforms.dedup.fingerprints import DedupParams
 from newsbeam.transforms.extract.nlp import DEFAULT_MODEL, NlpConfig
 from newsbeam.transforms.parse.article import DEFAULT_TIME_BUDGET
 
+#: Days of earlier runs a run reads back (--dedup_lookback_days).
+DEFAULT_LOOKBACK_DAYS = 30
+
 
 class NewsbeamOptions(PipelineOptions):
     """Options of a newsbeam run."""
@@ -29,7 +32,8 @@ class NewsbeamOptions(PipelineOptions):
             default=None,
             metavar="SPEC",
             help="What to read: a path, glob, folder or URL, optionally prefixed with its kind "
-            "(rss:, opml:, sitemap:, urls:, warc:, html:, jsonl:, text:). Repeat for more. Default: the bundled samples.",
+            "(rss:, opml:, sitemap:, urls:, warc:, html:, jsonl:, text:). Repeat for more. Required; "
+            "'samples' names the invented sample stories that ship inside the package.",
         )
         parser.add_argument(
             "--output",
@@ -177,6 +181,24 @@ class NewsbeamOptions(PipelineOptions):
             help="Deduplicate within this run only, not against the articles earlier runs wrote to --output.",
         )
         parser.add_argument(
+            "--dedup_lookback_days",
+            type=int,
+            default=DEFAULT_LOOKBACK_DAYS,
+            metavar="DAYS",
+            help="Earlier runs deduplicated against, and whose links are not fetched again: those "
+            "of the last DAYS days before the run's day (partitions read, the rest pruned), so a "
+            f"run's state read stays the same size however old the output. Default: {DEFAULT_LOOKBACK_DAYS}",
+        )
+        parser.add_argument(
+            "--refetch_after",
+            type=float,
+            default=None,
+            metavar="DAYS",
+            help="Fetch a link an earlier run fetched again once DAYS days have passed (for sites "
+            "that update their stories). Default: a link seen within --dedup_lookback_days is a "
+            "seen_link duplicate and is not fetched.",
+        )
+        parser.add_argument(
             "--spacy_model",
             action="append",
             default=None,
@@ -228,6 +250,21 @@ class NewsbeamOptions(PipelineOptions):
             metavar="RATIO",
             help="Fail the run when more than this share of a stage's inputs raise unexpected "
             "exceptions (expected failures are errors rows and never fail a run). Default: 0.5",
+        )
+        parser.add_argument(
+            "--min_articles",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Alert (exit 3 after committing) when the run wrote fewer than N articles. Default: 0",
+        )
+        parser.add_argument(
+            "--max_input_error_ratio",
+            type=float,
+            default=None,
+            metavar="RATIO",
+            help="Alert (exit 3 after committing) when more than this share of the input records "
+            "ended as errors. Default: alert only when every input record did.",
         )
         parser.add_argument(
             "--compact_files",

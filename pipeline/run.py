@@ -269,6 +269,7 @@ def run(argv: Optional[list[str]] = None) -> RunOutcome:
         options_json=json.dumps(recorded_options(options), default=str, sort_keys=True),
         versions=package_versions(),
         storage=tuple(sorted(storage.items())),
+        day=since if opts.run_date is not None else None,
     )
     p = beam.Pipeline(options=options)  # also hands the options to FileSystems (S3 endpoint, keys)
     recovered = tuple(recover_commits(ctx.output, storage))  # runs killed after their commit point

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from typing import Optional
 
 from apache_beam.io.filesystems import FileSystems
 
@@ -32,6 +33,8 @@ class RunContext:
     window: tuple = (None, None)
     #: delta-rs storage options for s3:// (endpoint, keys; transforms.write.delta), as pairs.
     storage: tuple = field(default=(), repr=False)
+    #: The day a backfill covers (--run_date): its rows are partitioned by it, not by today.
+    day: Optional[dt.date] = None
 
     @property
     def storage_options(self) -> dict:
@@ -39,7 +42,8 @@ class RunContext:
 
     @property
     def run_date(self) -> dt.date:
-        return self.started_at.astimezone(dt.timezone.utc).date()
+        """The run's partition day: --run_date's day for a backfill, else the UTC day it started."""
+        return self.day or self.started_at.astimezone(dt.timezone.utc).date()
 
 
 def file_name(run_id: str, shard: int) -> str:
