@@ -60,6 +60,12 @@ def sample_inputs() -> list[str]:
     ]
 
 
+def utc_now() -> dt.datetime:
+    """The run's clock: its start time and the day its state window ends on. One function, so
+    ``make soak`` can run fourteen simulated days of hourly runs in half an hour."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
 def new_run_id(now: dt.datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
@@ -250,7 +256,7 @@ def run(argv: Optional[list[str]] = None) -> RunOutcome:
     options = PipelineOptions(argv or [])
     check_runner(options)
     opts = options.view_as(NewsbeamOptions)
-    started_at = dt.datetime.now(dt.timezone.utc)
+    started_at = utc_now()
     run_id = opts.run_id or new_run_id(started_at)
     if not RUN_ID.match(run_id):
         raise ValueError(f"--run_id {run_id!r} may only hold letters, digits, '.', '_' and '-'")
