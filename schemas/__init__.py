@@ -7,7 +7,8 @@ lists them in the order a reader meets them.
 from __future__ import annotations
 
 from newsbeam.schemas import (
-    articles, counts, duplicates, entities, errors, fingerprints, keywords, places, quotes, runs,
+    articles, counts, duplicates, entities, errors, feeds, fingerprints, keywords, links, places, quotes,
+    runs,
 )  # fmt: skip
 from newsbeam.schemas.spec import NULL_PARTITION, SchemaMismatch, TableSpec, append_problem, field
 
@@ -18,6 +19,6 @@ def all_tables() -> dict[str, TableSpec]:
     """Every table newsbeam writes, by name, in the order a reader meets them."""
     tables = (
         articles.TABLE, entities.TABLE, places.TABLE, quotes.TABLE, counts.TABLE, keywords.TABLE,
-        duplicates.TABLE, errors.TABLE, fingerprints.TABLE, runs.TABLE,
+        duplicates.TABLE, errors.TABLE, fingerprints.TABLE, links.TABLE, feeds.TABLE, runs.TABLE,
     )  # fmt: skip
     return {t.name: t for t in tables}

@@ -16,8 +16,10 @@ TABLE = TableSpec(
         field(
             "reason",
             pa.string(),
-            "Why it is a duplicate: url (same canonical URL as the kept article), text (same normalised "
-            "body) or near (MinHash-estimated Jaccard similarity over word shingles at or above the threshold).",
+            "Why it is a duplicate: url (same canonical URL as the kept article, or the same link "
+            "met twice in one run), text (same normalised body), near (MinHash-estimated Jaccard "
+            "similarity over word shingles at or above the threshold) or seen_link (an earlier run "
+            "fetched this link: not fetched again; see the links table).",
             nullable=False,
         ),
         field(
@@ -29,5 +31,5 @@ TABLE = TableSpec(
         field("run_id", pa.string(), "Run that wrote the row.", nullable=False),
     ),
     partition_key="run_date",
-    partition_description="UTC day the run started: duplicates are a record of what a run dropped.",
+    partition_description="The run's day (UTC start day, or --run_date): duplicates are a record of what a run dropped.",
 )

@@ -32,5 +32,5 @@ TABLE = TableSpec(
         field("run_id", pa.string(), "Run that wrote the row.", nullable=False),
     ),
     partition_key="run_date",
-    partition_description="UTC day the run started.",
+    partition_description="The run's day: the UTC day it started, or --run_date's day for a backfill.",
 )

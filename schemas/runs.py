@@ -18,7 +18,7 @@ PACKAGE_VERSION = pa.struct(
 
 TABLE = TableSpec(
     name="runs",
-    version=2,
+    version=3,
     description="One row per completed run.",
     fields=(
         field(
@@ -63,6 +63,17 @@ TABLE = TableSpec(
             pa.date32(),
             "Last UTC day the run kept (--run_date, --until); null when open. New in v2.",
         ),
+        field(
+            "state_bytes_read",
+            pa.int64(),
+            "Bytes of earlier runs' state read back: the fingerprints, links and feeds files of the "
+            "last --dedup_lookback_days. New in v3.",
+        ),
+        field(
+            "feeds_not_modified",
+            pa.int64(),
+            "Feeds and sitemaps fetched over HTTP that answered 304 Not Modified. New in v3.",
+        ),
         field("options", pa.string(), "The run's options as JSON.", nullable=False),
         field(
             "versions",
@@ -72,5 +83,5 @@ TABLE = TableSpec(
         ),
     ),
     partition_key="run_date",
-    partition_description="UTC day the run started.",
+    partition_description="The run's day: the UTC day it started, or --run_date's day for a backfill.",
 )

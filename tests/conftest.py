@@ -32,11 +32,14 @@ def fundus() -> Path:
 
 
 class Routes:
-    """Responses a loopback server gives: path → (status, headers, body, delay seconds)."""
+    """Responses a loopback server gives: path → (status, headers, body, delay seconds). A route
+    whose headers hold an ETag or Last-Modified answers 304 to a GET that sends it back."""
 
     def __init__(self):
         self.routes: dict[str, list[tuple[int, dict, bytes, float]]] = {}
         self.hits: list[str] = []
+        #: Paths asked for with If-None-Match or If-Modified-Since (a conditional GET).
+        self.conditional: list[str] = []
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests the server was answering at once (before sending)
         self.lock = threading.Lock()
@@ -73,6 +76,13 @@ def serve():
             with routes.lock:
                 routes.hits.append(self.path)
                 status, headers, body, delay = routes.answer(self.path.split("?")[0])
+                sent = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
+                if any(sent):
+                    routes.conditional.append(self.path)
+                if (sent[0] and sent[0] == headers.get("ETag")) or (
+                    sent[1] and sent[1] == headers.get("Last-Modified")
+                ):
+                    status, body = 304, b""  # as a server does when the validator still matches
                 routes.in_flight += 1
                 routes.max_in_flight = max(routes.max_in_flight, routes.in_flight)
             # A request stops counting before its answer is sent: the client may send its next

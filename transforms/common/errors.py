@@ -24,6 +24,22 @@ ARTICLE_STAGES = ("extract",)
 
 MAX_MESSAGE_CHARS = 2000
 
+#: Error kinds that say nothing lasting about an input: a later run tries it again (a feed's
+#: item is not remembered as seen, its feed is fetched whole again). Any ``http_5xx`` and
+#: ``unexpected_*`` (a bug met on the way) too.
+TRANSIENT_KINDS = frozenset(
+    {"timeout", "connection_error", "http_408", "http_425", "http_429", "time_budget"}
+)
+#: Kinds that leave a record out for this run's options only (a later run may read it).
+OPTION_KINDS = frozenset({"over_max_articles"})
+
+
+def is_transient(kind: str) -> bool:
+    """A failure the next run should try again: timeouts, connection errors, 429 and 5xx."""
+    if kind in TRANSIENT_KINDS or kind.startswith("unexpected"):
+        return True
+    return len(kind) == 8 and kind.startswith("http_5") and kind[5:].isdigit()
+
 
 class InputError(Exception):
     """An expected failure for one input: a short ``kind`` code and a sentence for humans."""
@@ -99,6 +115,7 @@ def apply_with_errors(
     threshold: float,
     partial: bool = False,
     each: Optional[Callable] = None,
+    side_inputs: Optional[dict] = None,
 ):
     """Apply ``fn`` (which emits main output and ``ERRORS``) so that every failure is a row.
 
@@ -107,10 +124,11 @@ def apply_with_errors(
     With ``partial`` the outputs an element gave before it failed are kept (and still counted).
     ``each`` maps an element that stands for several records (a group) to those records, so
     that a failed group costs one row per record and the accounting still adds up.
+    ``side_inputs`` are passed to ``fn``'s ``process`` by name.
     """
-    results = pcoll | label >> beam.ParDo(fn).with_outputs(ERRORS, main="main").with_exception_handling(
-        dead_letter_tag=UNEXPECTED, threshold=threshold, partial=partial
-    )
+    results = pcoll | label >> beam.ParDo(fn, **(side_inputs or {})).with_outputs(
+        ERRORS, main="main"
+    ).with_exception_handling(dead_letter_tag=UNEXPECTED, threshold=threshold, partial=partial)
     members = each or (lambda element: [element])
     unexpected = results[UNEXPECTED] | f"{label}Unexpected" >> beam.FlatMap(
         lambda bad: [unexpected_error_row(stage, one, bad[1], describe) for one in members(bad[0])]

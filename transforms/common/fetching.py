@@ -67,6 +67,16 @@ class FetchedBody:
     location: str
     data: bytes
     content_type: Optional[str] = None  # the HTTP Content-Type header, None for files
+    #: The HTTP status: 200-299, or 304 when a conditional GET found the resource unchanged
+    #: (``data`` is then empty). None for files.
+    status: Optional[int] = None
+    #: The validators a later conditional GET sends back (ETag, Last-Modified), as the server wrote them.
+    etag: Optional[str] = None
+    last_modified: Optional[str] = None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
 
 
 def is_http(location: str) -> bool:
@@ -253,7 +263,7 @@ def retry_after_seconds(value: Optional[str], now: Optional[dt.datetime] = None)
     return max(0.0, (when - (now or dt.datetime.now(dt.timezone.utc))).total_seconds())
 
 
-def _get(http, url: str, policy: FetchPolicy, sleep: Callable[[float], None]):
+def _get(http, url: str, policy: FetchPolicy, sleep: Callable[[float], None], headers: Optional[dict] = None):
     """One GET without following redirects, retried after timeouts, 429 and 5xx."""
 
     timeout = policy.timeout
@@ -265,7 +275,7 @@ def _get(http, url: str, policy: FetchPolicy, sleep: Callable[[float], None]):
                 timeout=(min(timeout, 10.0), timeout),
                 stream=True,
                 allow_redirects=False,
-                headers={"User-Agent": policy.user_agent},
+                headers={"User-Agent": policy.user_agent, **(headers or {})},
             )
         except requests.exceptions.Timeout as exc:
             if last:
@@ -292,18 +302,26 @@ def _get(http, url: str, policy: FetchPolicy, sleep: Callable[[float], None]):
 
 
 def fetch_http(
-    url: str, policy: FetchPolicy, session=None, sleep: Callable[[float], None] = time.sleep
+    url: str,
+    policy: FetchPolicy,
+    session=None,
+    sleep: Callable[[float], None] = time.sleep,
+    headers: Optional[dict] = None,
 ) -> FetchedBody:
     """GET a URL with a connect/read timeout, retries, a cap on the body and on redirects;
     non-2xx is an InputError. Redirects are followed here, one hop at a time, so that every hop
-    is checked against the address policy."""
+    is checked against the address policy. ``headers`` go with every hop: a conditional GET
+    (:func:`conditional_headers`) answered 304 gives an empty body with ``status`` 304."""
     if session is None:
         with guarded_session(policy) as own:
-            return fetch_http(url, policy, own, sleep)
+            return fetch_http(url, policy, own, sleep, headers)
     for _ in range(policy.max_redirects + 1):
         if not policy.allow_private:
             check_address(url)
-        response = _get(session, url, policy, sleep)
+        response = _get(session, url, policy, sleep, headers)
+        if response.status_code == 304 and headers:
+            response.close()
+            return FetchedBody(url, b"", status=304, **validators(response.headers, headers))
         if response.is_redirect and response.headers.get("Location"):
             target = urllib.parse.urljoin(url, response.headers["Location"])
             response.close()
@@ -338,7 +356,33 @@ def _read_body(response, url: str, max_bytes: int, total_seconds: float = float(
                 chunks.append(chunk)
         except (requests.exceptions.RequestException, OSError) as exc:
             raise InputError("timeout", f"reading {url} failed: {exc}") from exc
-        return FetchedBody(url, b"".join(chunks), response.headers.get("Content-Type"))
+        return FetchedBody(
+            url,
+            b"".join(chunks),
+            response.headers.get("Content-Type"),
+            response.status_code,
+            **validators(response.headers),
+        )
+
+
+def validators(answer, sent: Optional[dict] = None) -> dict:
+    """The ETag and Last-Modified of an answer; for a 304 without them, those that were sent
+    (RFC 9110 lets a 304 leave out what did not change)."""
+    sent = sent or {}
+    return {
+        "etag": answer.get("ETag") or sent.get("If-None-Match"),
+        "last_modified": answer.get("Last-Modified") or sent.get("If-Modified-Since"),
+    }
+
+
+def conditional_headers(etag: Optional[str], last_modified: Optional[str]) -> dict:
+    """If-None-Match and If-Modified-Since for validators an earlier answer gave (RFC 9110 13.1)."""
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
 
 
 def _as_it_arrives(response) -> Iterator[bytes]:
@@ -355,10 +399,10 @@ def _as_it_arrives(response) -> Iterator[bytes]:
         yield piece
 
 
-def fetch(location: str, policy: FetchPolicy, session=None) -> FetchedBody:
-    """Fetch a URL or read a file, whichever the location is."""
+def fetch(location: str, policy: FetchPolicy, session=None, headers: Optional[dict] = None) -> FetchedBody:
+    """Fetch a URL (with ``headers``, e.g. a conditional GET's) or read a file, whichever the location is."""
     if is_http(location):
-        return fetch_http(location, policy, session)
+        return fetch_http(location, policy, session, headers=headers)
     return read_file(location, policy.max_bytes)
 
 

@@ -46,9 +46,77 @@ from newsbeam.transforms.dedup.fingerprints import (
     fingerprint,
     prior_fingerprint,
 )
+from newsbeam.transforms.dedup.links import (
+    article_links,
+    duplicate_links,
+    error_links,
+    fetch_link,
+    link_row,
+    settle,
+    still_seen,
+)
 from newsbeam.transforms.dedup.urls import with_ids
 
-__all__ = ["Deduplicate", "DedupParams"]
+__all__ = ["Deduplicate", "DedupParams", "SkipSeenLinks", "RememberLinks"]
+
+
+class SkipSeenLinks(beam.PTransform):
+    """Input records → (records to fetch, duplicates rows), before anything is fetched.
+
+    A record fetched over HTTP whose link an earlier run settled (``prior``: ``links`` rows of
+    the lookback window, or None) is a ``seen_link`` duplicate; of the records of one run that
+    share a link, one is fetched and the others are ``url`` duplicates (:mod:`.links`). With
+    ``refetch_before`` (``--refetch_after``), links fetched before that time are fetched again.
+    """
+
+    def __init__(self, prior=None, refetch_before=None):
+        super().__init__()
+        self._prior = prior
+        self._refetch_before = refetch_before
+
+    def expand(self, records):
+        keyed = records | "KeyByLink" >> beam.Map(lambda r: (fetch_link(r), r))
+        linked, own = keyed | "FetchedOrNot" >> beam.Partition(lambda kv, _: 0 if kv[0] else 1, 2)
+        groups = {"records": linked}
+        if self._prior is not None:
+            groups["prior"] = (
+                self._prior
+                | "StillSeen" >> beam.Filter(still_seen, self._refetch_before)
+                | "PriorByLink" >> beam.Map(lambda row: (row["link"], row))
+            )
+        settled = (
+            groups | "GroupByLink" >> beam.CoGroupByKey() | "Settle" >> beam.FlatMap(Timed("dedup", _settle))
+        )
+        fetch, duplicates = settled | "FetchOrDrop" >> beam.Partition(
+            lambda kv, _: 0 if kv[0] == "fetch" else 1, 2
+        )
+        to_fetch = (
+            own | "OwnRecords" >> beam.Map(lambda kv: kv[1]),
+            fetch | "ToFetch" >> beam.Map(lambda kv: kv[1]),
+        ) | "AllToFetch" >> beam.Flatten()
+        return to_fetch, duplicates | "SeenRows" >> beam.Map(lambda kv: kv[1])
+
+
+class RememberLinks(beam.PTransform):
+    """(articles, duplicates rows, errors rows) of this run → its ``links`` rows: each link it
+    fetched and settled, by its best outcome, stamped with ``fetched_at``."""
+
+    def __init__(self, fetched_at):
+        super().__init__()
+        self._fetched_at = fetched_at
+
+    def expand(self, outcomes):
+        articles, duplicates, errors = outcomes
+        return (
+            (
+                articles | "ArticleLinks" >> beam.FlatMap(article_links),
+                duplicates | "DuplicateLinks" >> beam.FlatMap(duplicate_links),
+                errors | "ErrorLinks" >> beam.FlatMap(error_links),
+            )
+            | "AllLinks" >> beam.Flatten()
+            | "GroupOutcomes" >> beam.GroupByKey()
+            | "LinkRows" >> beam.Map(lambda grouped, at: link_row(*grouped, at), self._fetched_at)
+        )
 
 
 class CanonicalUrls(beam.PTransform):
@@ -179,3 +247,8 @@ def _by_root(joined):
     roots = list(grouped["root"])
     root = roots[0] if roots else node
     return [(root, member) for member in grouped["member"]]
+
+
+def _settle(grouped):
+    link, found = grouped
+    return settle(link, found["records"], found.get("prior", []))

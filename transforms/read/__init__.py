@@ -17,8 +17,15 @@ from typing import Iterator, Optional, Union
 
 import apache_beam as beam
 
-from newsbeam.transforms.common.errors import ERRORS, InputError, apply_with_errors, failed
-from newsbeam.transforms.common.fetching import FetchedBody, FetchPolicy, fetch, is_http
+from newsbeam.transforms.common.errors import (
+    ERRORS,
+    OPTION_KINDS,
+    InputError,
+    apply_with_errors,
+    failed,
+    is_transient,
+)
+from newsbeam.transforms.common.fetching import FetchedBody, FetchPolicy, conditional_headers, fetch, is_http
 from newsbeam.transforms.common.records import InputRecord, Source
 from newsbeam.transforms.common.timing import timed_iter
 from newsbeam.transforms.read.dumps import record_from_html, record_from_text, records_from_jsonl
@@ -30,6 +37,7 @@ from newsbeam.transforms.read.lists import (
     sitemaps_from_robots,
     sources_from_opml,
 )
+from newsbeam.transforms.read.polling import FeedAnswer, feed_key, feed_row, latest_validators, source_of
 from newsbeam.transforms.read.specs import (
     MAX_NESTING,
     expand_source,
@@ -40,7 +48,7 @@ from newsbeam.transforms.read.specs import (
 )
 from newsbeam.transforms.read.warc import records_from_warc
 
-__all__ = ["ReadInputs"]
+__all__ = ["ReadInputs", "RememberFeeds"]
 
 
 def records_from(body: FetchedBody, kind: Optional[str], source: Optional[Source] = None) -> Iterator:
@@ -85,16 +93,19 @@ class ExpandSpecFn(beam.DoFn):
 
 class ReadSourceFn(beam.DoFn):
     """A source → its input records; an unreadable source, or one with no records in it, is one
-    errors row, so every input ends in some table."""
+    errors row, so every input ends in some table. A source fetched over HTTP also gives a
+    :class:`FeedAnswer`; with ``validators`` ({feed URL: (etag, last_modified)} from earlier
+    runs) its fetch is conditional, and a 304 gives only that answer."""
 
     def __init__(self, policy: FetchPolicy):
         self._policy = policy
 
-    def process(self, source: Source):
+    def process(self, source: Source, validators=None):
         counter = beam.metrics.Metrics.counter("newsbeam", "inputs_read")
         found = 0
+        answer: list = []  # the HTTP answer _records met, if it fetched one
         try:
-            for item in timed_iter("read", self._records(source)):
+            for item in timed_iter("read", self._records(source, (validators or {}), answer)):
                 found += 1
                 if isinstance(item, Source):  # a list of lists: read at the next level
                     if item.depth > MAX_NESTING:
@@ -114,15 +125,21 @@ class ReadSourceFn(beam.DoFn):
                     yield beam.pvalue.TaggedOutput(ERRORS, item)
                 else:
                     yield item
+            if answer and answer[0].not_modified:  # unchanged since the last run: nothing new in it
+                beam.metrics.Metrics.counter("newsbeam", "feeds_not_modified").inc()
+                yield answer_of(answer[0], 0)
+                return
             if not found:  # a feed with no items, a URL list with no URLs, an empty dump or WARC
                 raise InputError("empty", f"{source.location} holds no records")
+            if answer:
+                yield answer_of(answer[0], found)
         except InputError as exc:
             counter.inc()
             yield failed(
                 "read", exc, source.location, url=source.location if is_http(source.location) else None
             )
 
-    def _records(self, source: Source) -> Iterator[Union[InputRecord, dict]]:
+    def _records(self, source: Source, validators: dict, answer: list) -> Iterator[Union[InputRecord, dict]]:
         kind = source.kind or kind_from_name(source.location)
         if not is_http(source.location) and kind == "jsonl":
             # Dumps can be far larger than memory: read them line by line.
@@ -147,18 +164,31 @@ class ReadSourceFn(beam.DoFn):
             location = urllib.parse.urljoin(
                 location, "/robots.txt"
             )  # a site root: its robots.txt lists the sitemaps
-        body = gunzipped(fetch(location, self._policy), self._policy.max_bytes)
+        headers = conditional_headers(*validators.get(feed_key(location), (None, None)))
+        body = fetch(location, self._policy, headers=headers)
+        if body.status is not None:  # keyed by the URL asked for, which the next run asks for again
+            answer.append(dataclasses.replace(body, location=location, data=b""))
+        if body.not_modified:
+            return
+        body = gunzipped(body, self._policy.max_bytes)
         yield from records_from(body, source.kind, dataclasses.replace(source, location=location))
 
 
-class ReadInputs(beam.PTransform):
-    """SPECs → input records, plus an errors PCollection; each input record is in exactly one."""
+def answer_of(body: FetchedBody, items: int) -> FeedAnswer:
+    return FeedAnswer(body.location, body.status, body.etag, body.last_modified, items)
 
-    def __init__(self, specs: list[str], policy: FetchPolicy, error_threshold: float = 1.0):
+
+class ReadInputs(beam.PTransform):
+    """SPECs → (input records, errors rows, feed answers); each input record is in exactly one
+    of the first two. ``prior_feeds`` (``feeds`` rows of earlier runs, or None) makes every
+    fetch of a feed, sitemap or list over HTTP a conditional GET (:mod:`.polling`)."""
+
+    def __init__(self, specs: list[str], policy: FetchPolicy, error_threshold: float = 1.0, prior_feeds=None):
         super().__init__()
         self._specs = list(specs)
         self._policy = policy
         self._threshold = error_threshold
+        self._prior_feeds = prior_feeds
 
     def expand(self, pbegin):
         expanded = (
@@ -166,7 +196,16 @@ class ReadInputs(beam.PTransform):
             | "Specs" >> beam.Create(self._specs)
             | "ExpandSpecs" >> beam.ParDo(ExpandSpecFn()).with_outputs(ERRORS, main="sources")
         )
-        sources, records, errors = expanded.sources, [], [expanded[ERRORS]]
+        sources, records, errors, answers = expanded.sources, [], [expanded[ERRORS]], []
+        validators = {}
+        if self._prior_feeds is not None:
+            latest = (
+                self._prior_feeds
+                | "FeedByUrl" >> beam.Map(lambda row: (row["feed_url"], row))
+                | "GroupByFeed" >> beam.GroupByKey()
+                | "LatestValidators" >> beam.MapTuple(lambda url, rows: (url, latest_validators(rows)))
+            )
+            validators = {"validators": beam.pvalue.AsDict(latest)}
         # Lists of lists (OPML → feeds, sitemap index → sitemaps) are read level by level: a Beam
         # graph is fixed, so the levels are unrolled up to MAX_NESTING.
         for level in range(MAX_NESTING + 1):
@@ -178,13 +217,50 @@ class ReadInputs(beam.PTransform):
                 lambda s: (s.location, None, None),
                 self._threshold,
                 partial=True,  # a dump's records stream out as read; buffering them could exhaust memory
+                side_inputs=validators,
             )
-            level_records, sources = found | f"SplitNested{level}" >> beam.Partition(
-                lambda item, _: 1 if isinstance(item, Source) else 0, 2
+            level_records, sources, level_answers = found | f"SplitNested{level}" >> beam.Partition(
+                lambda item, _: 1 if isinstance(item, Source) else 2 if isinstance(item, FeedAnswer) else 0, 3
             )
             records.append(level_records)
             errors.append(level_errors)
+            answers.append(level_answers)
         return (
             records | "AllRecords" >> beam.Flatten(),
             errors | "ReadErrors" >> beam.Flatten(),
+            answers | "AllAnswers" >> beam.Flatten(),
         )
+
+
+class RememberFeeds(beam.PTransform):
+    """(feed answers, errors rows) of this run → its ``feeds`` rows, stamped with ``fetched_at``.
+
+    A feed keeps its validators only when none of its items must be read again: one that failed
+    for a passing reason (:func:`is_transient`) or that ``--max_articles`` left out is read again
+    only if the next run fetches the feed whole rather than hearing 304.
+    """
+
+    def __init__(self, fetched_at):
+        super().__init__()
+        self._fetched_at = fetched_at
+
+    def expand(self, answers_and_errors):
+        answers, errors = answers_and_errors
+        reread = (
+            errors
+            | "PassingFailures"
+            >> beam.Filter(lambda row: is_transient(row["kind"]) or row["kind"] in OPTION_KINDS)
+            | "FailedSources"
+            >> beam.FlatMap(lambda row: [(s, True) for s in [source_of(row["input_ref"])] if s])
+        )
+        return (
+            {"answer": answers | "AnswerByUrl" >> beam.Map(lambda a: (a.location, a)), "reread": reread}
+            | "JoinFailures" >> beam.CoGroupByKey()
+            | "FeedRows" >> beam.FlatMap(_feed_rows, self._fetched_at)
+        )
+
+
+def _feed_rows(joined, fetched_at):
+    _, found = joined
+    must_reread = bool(list(found["reread"]))
+    return [feed_row(answer, must_reread, fetched_at) for answer in found["answer"]]

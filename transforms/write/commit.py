@@ -61,6 +61,8 @@ def runs_row(ctx: RunContext, files: list, counts: dict, finished_at: dt.datetim
         "tables": list(per_table.values()),
         "window_since": ctx.window[0],
         "window_until": ctx.window[1],
+        "state_bytes_read": ctx.state_bytes_read,
+        "feeds_not_modified": counts.get("feeds_not_modified", 0),
         "options": ctx.options_json,
         "versions": [{"package": p, "version": v} for p, v in ctx.versions],
         "run_date": ctx.run_date,

@@ -35,6 +35,8 @@ class RunContext:
     storage: tuple = field(default=(), repr=False)
     #: The day a backfill covers (--run_date): its rows are partitioned by it, not by today.
     day: Optional[dt.date] = None
+    #: Bytes of earlier runs' state files the run reads back (fingerprints, links, feeds).
+    state_bytes_read: int = 0
 
     @property
     def storage_options(self) -> dict:

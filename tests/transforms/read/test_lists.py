@@ -143,7 +143,7 @@ def test_a_site_root_is_read_through_robots_txt_to_its_sitemaps(http_server):
     http_server.add("/bomb.xml", BOMB, content_type="application/xml")
     policy = FetchPolicy(timeout=5, max_bytes=100_000, allow_private=True, retries=0)
     with TestPipeline() as p:
-        records, errors = p | ReadInputs([f"sitemap:{base}/", f"opml:{base}/opml"], policy)
+        records, errors, _ = p | ReadInputs([f"sitemap:{base}/", f"opml:{base}/opml"], policy)
         assert_that(
             records | beam.Map(lambda r: (r.input_kind, r.url, r.title)),
             equal_to(

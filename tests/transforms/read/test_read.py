@@ -210,7 +210,7 @@ def test_read_inputs_accounts_for_every_record(tmp_path):
         str(tmp_path / "missing-*.xml"),
     ]
     with TestPipeline() as p:
-        records, errors = p | ReadInputs(specs, FetchPolicy(timeout=5, max_bytes=1_000_000))
+        records, errors, _ = p | ReadInputs(specs, FetchPolicy(timeout=5, max_bytes=1_000_000))
         assert_that(
             records | beam.Map(lambda r: (r.input_kind, r.url)),
             equal_to(
@@ -244,7 +244,7 @@ def test_urls_are_fetched_and_sniffed(http_server):
     http_server.add("/page", "<!doctype html><html><body><p>Story.</p></body></html>")
     specs = [f"{http_server.base}/feed", f"{http_server.base}/page", f"{http_server.base}/gone"]
     with TestPipeline() as p:
-        records, errors = p | ReadInputs(specs, FetchPolicy(timeout=5, max_bytes=100_000, allow_private=True))
+        records, errors, _ = p | ReadInputs(specs, FetchPolicy(timeout=5, max_bytes=100_000, allow_private=True))
         assert_that(
             records | beam.Map(lambda r: (r.input_kind, r.url)),
             equal_to(
@@ -329,7 +329,7 @@ def test_an_input_with_no_records_in_it_is_an_empty_error(tmp_path):
         str(tmp_path / "zero.warc"),
     ]
     with TestPipeline() as p:
-        records, errors = p | ReadInputs(specs, FetchPolicy(timeout=5, max_bytes=1_000_000))
+        records, errors, _ = p | ReadInputs(specs, FetchPolicy(timeout=5, max_bytes=1_000_000))
         assert_that(records | beam.Map(lambda r: r.url), equal_to(["https://a.org/1"]), label="records")
         assert_that(
             errors | beam.Map(lambda e: (os.path.basename(e["input_ref"]), e["kind"])),

@@ -102,7 +102,7 @@ def test_the_capture_date_bounds_the_publication_date():
 def test_read_inputs_streams_a_warc_through_filesystems(tmp_path):
     write_warc(tmp_path / "cc-news.warc.gz")
     with TestPipeline() as p:
-        records, errors = p | ReadInputs([str(tmp_path / "*.warc.gz")], FetchPolicy())
+        records, errors, _ = p | ReadInputs([str(tmp_path / "*.warc.gz")], FetchPolicy())
         assert_that(
             records | beam.Map(lambda r: (r.input_kind, r.url)),
             equal_to([("warc", "https://news.example.org/a"), ("warc", "https://news.example.org/b")]),
