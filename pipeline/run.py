@@ -5,6 +5,7 @@ This module only wires; every stage lives in ``transforms/``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -15,7 +16,6 @@ from importlib import metadata, resources
 from typing import Optional
 
 import apache_beam as beam
-from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newsbeam.pipeline import __version__
@@ -24,13 +24,14 @@ from newsbeam.transforms.common.fetching import FetchPolicy
 from newsbeam.transforms.common.progress import ReportProgress
 from newsbeam.transforms.common.redact import redact_options
 from newsbeam.transforms.common.timing import stage_seconds
-from newsbeam.transforms.dedup import Deduplicate, DedupParams
+from newsbeam.pipeline.state import StatePlan, earlier_rows, plan_state
+from newsbeam.transforms.dedup import Deduplicate, DedupParams, RememberLinks, SkipSeenLinks
 from newsbeam.transforms.extract import ExtractFromText, NlpConfig
 from newsbeam.transforms.extract.nlp import DEFAULT_MODEL, nlp_plan, parse_model_specs
 from newsbeam.transforms.fetch import FetchPages
 from newsbeam.transforms.parse import ParseArticles
 from newsbeam.transforms.parse.filters import ArticleFilters, FilterArticles
-from newsbeam.transforms.read import ReadInputs
+from newsbeam.transforms.read import ReadInputs, RememberFeeds
 from newsbeam.transforms.read.filters import DomainFilters, FilterRecords, LimitRecords
 from newsbeam.transforms.read.specs import dated_inputs
 from newsbeam.transforms.write import RunContext, WriteTables, count_rows, is_input_error
@@ -60,6 +61,21 @@ def sample_inputs() -> list[str]:
     ]
 
 
+#: The ``--input`` word for the bundled samples (:func:`sample_inputs`); a folder named so is ``./samples``.
+SAMPLES_INPUT = "samples"
+
+#: Said when a run names no input: a cron line whose input variable came out empty must not run.
+NO_INPUT = "no input given: name what to read with --input SPEC, or use --input samples for the bundled invented stories"
+
+
+def input_specs(given: list[str]) -> list[str]:
+    """The ``--input`` SPECs with the word ``samples`` replaced by the samples' own SPECs."""
+    specs = []
+    for spec in given:
+        specs += sample_inputs() if spec == SAMPLES_INPUT else [spec]
+    return specs
+
+
 def utc_now() -> dt.datetime:
     """The run's clock: its start time and the day its state window ends on. One function, so
     ``make soak`` can run fourteen simulated days of hourly runs in half an hour."""
@@ -80,8 +96,10 @@ def package_versions() -> tuple:
     return tuple(versions)
 
 
-def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext):
-    """Wire the whole pipeline onto ``p``; returns the PCollection holding the runs row."""
+def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext, state: Optional[StatePlan] = None):
+    """Wire the whole pipeline onto ``p``; returns the PCollection holding the runs row.
+    ``state`` says which files of earlier runs to read back (:mod:`.state`); None reads none."""
+    state = state or StatePlan()
     ratio = opts.max_unexpected_error_ratio
     policy = FetchPolicy(
         timeout=opts.fetch_timeout,
@@ -96,11 +114,17 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext):
     )
     domains = DomainFilters.from_options(opts.domain)
     article_filters = ArticleFilters.from_options(opts.since, opts.until, opts.language)
-    read, read_errors = p | "ReadInputs" >> ReadInputs(opts.input or sample_inputs(), policy, ratio)
+    read, read_errors, answers = p | "ReadInputs" >> ReadInputs(
+        opts.input, policy, ratio, prior_feeds=earlier_rows(p, state, "feeds")
+    )
     records, stage_errors = read, [read_errors]
     if domains.active:
         records, domain_errors = records | "FilterRecords" >> FilterRecords(domains)
         stage_errors.append(domain_errors)
+    refetch_before = (
+        ctx.started_at - dt.timedelta(days=opts.refetch_after) if opts.refetch_after is not None else None
+    )
+    records, seen = records | "SkipSeenLinks" >> SkipSeenLinks(earlier_rows(p, state, "links"), refetch_before)
     if opts.max_articles is not None:
         records, limit_errors = records | "LimitRecords" >> LimitRecords(opts.max_articles)
         stage_errors.append(limit_errors)
@@ -117,8 +141,9 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext):
         bands=opts.dedup_bands,
         threshold=opts.dedup_threshold,
     )
-    prior = None if opts.ignore_earlier_runs else earlier_fingerprints(p, ctx.output, ctx.storage_options)
-    articles, duplicates, fingerprints = parsed | "Deduplicate" >> Deduplicate(dedup, prior)
+    prior = earlier_rows(p, state, "fingerprints")
+    articles, copies, fingerprints = parsed | "Deduplicate" >> Deduplicate(dedup, prior)
+    duplicates = (seen, copies) | "AllDuplicates" >> beam.Flatten()
     nlp = NlpConfig(
         models={"en": DEFAULT_MODEL, **parse_model_specs(opts.spacy_model or [])},
         batch_size=opts.entity_batch_size,
@@ -137,6 +162,7 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext):
         count_rows("duplicates", duplicates),
         count_rows("input_errors", input_errors),
         count_rows("extract_errors", extract_errors),
+        count_rows("feeds_not_modified", answers | "NotModified" >> beam.Filter(lambda a: a.status == 304)),
     ) | "AllCounts" >> beam.Flatten()
     progress.update(inputs=inputs, duplicates=duplicates, errors=input_errors)
     _ = progress | "ReportProgress" >> ReportProgress(opts.progress_dir)
@@ -147,36 +173,10 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext):
         "duplicates": duplicates,
         "errors": errors,
         "fingerprints": fingerprints,
+        "links": (articles, duplicates, errors) | "RememberLinks" >> RememberLinks(ctx.started_at),
+        "feeds": (answers, errors) | "RememberFeeds" >> RememberFeeds(ctx.started_at),
     }
     return (tables, counts) | "WriteTables" >> WriteTables(ctx, opts.shards_per_partition)
-
-
-def earlier_fingerprints(p: beam.Pipeline, output: str, storage: Optional[dict] = None):
-    """The fingerprints earlier runs committed to this output, read with Beam, a file per element
-    (None if there are none yet). The files are those of the table's current Delta version:
-    files of runs that did not commit, and files compaction replaced, are not among them."""
-    from newsbeam.schemas.fingerprints import TABLE
-
-    table = open_table(output, TABLE.name, storage)
-    found = sorted(table.file_uris()) if table is not None else []
-    if not found:
-        return None
-    return (
-        p
-        | "EarlierFingerprintFiles" >> beam.Create(found)
-        | "SpreadFingerprintFiles" >> beam.Reshuffle()
-        | "ReadEarlierFingerprints" >> beam.FlatMap(read_parquet_rows, [f.name for f in TABLE.fields])
-    )
-
-
-def read_parquet_rows(path: str, columns: list[str]):
-    """The rows of one Parquet file, read through Beam's FileSystems a row group at a time."""
-    import pyarrow.parquet as pq
-
-    with FileSystems.open(path) as handle:
-        parquet = pq.ParquetFile(handle)
-        for index in range(parquet.num_row_groups):
-            yield from parquet.read_row_group(index, columns=columns).to_pylist()
 
 
 @dataclass(frozen=True)
@@ -261,8 +261,9 @@ def run(argv: Optional[list[str]] = None) -> RunOutcome:
     if not RUN_ID.match(run_id):
         raise ValueError(f"--run_id {run_id!r} may only hold letters, digits, '.', '_' and '-'")
     since, until = run_window(opts.run_date, opts.since, opts.until, started_at.date())
-    if opts.input:
-        opts.input = dated_inputs(opts.input, since if opts.run_date is not None else None)
+    if not opts.input:
+        raise ValueError(NO_INPUT)
+    opts.input = dated_inputs(input_specs(opts.input), since if opts.run_date is not None else None)
     if opts.run_date is not None:  # the runs row and its options say which day, not "yesterday"
         opts.run_date = since.isoformat()
     opts.since, opts.until = (day.isoformat() if day else None for day in (since, until))
@@ -286,7 +287,9 @@ def run(argv: Optional[list[str]] = None) -> RunOutcome:
         return RunOutcome(run_id, ctx.output, done, already_committed=True, recovered=recovered)
     remove_staged_run(ctx.output, run_id)  # an earlier, uncommitted attempt with this id, if any
     prepare_tables(ctx.output, storage)  # before anything is written: create, add columns, or refuse
-    build(p, opts, ctx)
+    state = StatePlan() if opts.ignore_earlier_runs else plan_state(ctx.output, ctx.run_date, opts.dedup_lookback_days, storage)
+    ctx = dataclasses.replace(ctx, state_bytes_read=state.bytes)
+    build(p, opts, ctx, state)
     avoid_beam_data_plane_race()
     result = p.run()
     result.wait_until_finish()
