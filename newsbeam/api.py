@@ -119,6 +119,13 @@ class RunSummary:
     """True when a run with this ``run_id`` had committed before, so this one wrote nothing."""
     recovered: tuple[str, ...]
     """Runs that had died after their commit point, whose publishing this run finished first."""
+    state_bytes_read: int = 0
+    """Bytes of earlier runs' state read back (fingerprints, links, feeds of the lookback window)."""
+    feeds_not_modified: int = 0
+    """Feeds and sitemaps that answered 304 Not Modified: nothing new in them, nothing parsed."""
+    alert: Optional[str] = None
+    """The alert the run tripped, as one sentence (``min_articles``, ``max_input_error_ratio``,
+    or every input record ended as an error), or None. ``newsbeam run`` exits 3 on one."""
 
 
 def parse(html: Union[str, bytes], url: Optional[str] = None) -> Article:
@@ -163,7 +170,7 @@ def run(inputs: Union[str, Iterable[str]], output: str, **options: Any) -> RunSu
 
     Args:
         inputs: One SPEC or several (``rss:https://...``, a folder of saved pages, a glob of
-            WARC files, ...), as ``--input`` takes them.
+            WARC files, ``samples`` for the bundled samples, ...), as ``--input`` takes them.
         output: The output folder (local, ``gs://`` or ``s3://``).
         **options: Any other ``newsbeam run`` option or Beam option, by its name:
             ``max_articles=100``, ``domain=["example.org"]``, ``ignore_robots_txt=True``,
@@ -171,8 +178,8 @@ def run(inputs: Union[str, Iterable[str]], output: str, **options: Any) -> RunSu
             gives a flag, ``False`` or ``None`` leaves the option out, a list repeats it.
 
     Raises:
-        ValueError: What the command line refuses with exit code 2 (an unknown option, an input
-            that matches no files, a bad date); nothing has run then.
+        ValueError: What the command line refuses with exit code 2 (no input, an unknown option,
+            an input that matches no files, a bad date); nothing has run then.
 
     Any other exception means the run failed and published nothing (the command line's exit
     code 1); the output holds whole runs only.
@@ -215,6 +222,9 @@ def run(inputs: Union[str, Iterable[str]], output: str, **options: Any) -> RunSu
         stage_seconds=dict(result.outcome.stage_seconds),
         already_committed=result.outcome.already_committed,
         recovered=tuple(result.outcome.recovered),
+        state_bytes_read=row.get("state_bytes_read") or 0,
+        feeds_not_modified=row.get("feeds_not_modified") or 0,
+        alert=result.alert,
     )
 
 

@@ -59,9 +59,12 @@ def test_every_release_reads_back_whole_as_delta_tables(commit, tmp_path):
     for path in (FIXTURES / commit).glob("*/*/*.parquet"):
         assert migration_problem(pq.read_schema(path), all_tables()[path.parts[-3]]) is None, path
     out = _output(commit, tmp_path)
+    released = {p.name for p in (FIXTURES / commit).iterdir()}
     for name in all_tables():
-        table = DeltaTable(f"{out}/{name}")  # every table, the ones the release lacked too
-        assert table.to_pyarrow_table().num_rows == (1 if name in written else 0), name
+        # Migrate creates every table; a Delta release's output gains newer tables at its next run.
+        if commit not in DELTA_RELEASES or name in released:
+            table = DeltaTable(f"{out}/{name}")  # every table, the ones the release lacked too
+            assert table.to_pyarrow_table().num_rows == (1 if name in written else 0), name
         assert read_table(out, name).num_rows == (1 if name in written else 0), name
     if commit not in DELTA_RELEASES:  # in place: the release's files, not copies (but v1 signatures)
         kept = {p.name for p in (tmp_path / "out").glob("*/*/*.parquet")}

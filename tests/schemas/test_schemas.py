@@ -169,8 +169,33 @@ PINNED = {
             ("run_id", pa.string(), False),
         ),
     ),
+    "links": (
+        1,
+        "run_date",
+        schema(
+            ("link", pa.string(), False),
+            ("article_id", pa.string(), False),
+            ("outcome", pa.string(), False),
+            ("error_kind", pa.string()),
+            ("fetched_at", pa.timestamp("us", tz="UTC"), False),
+            ("run_id", pa.string(), False),
+        ),
+    ),
+    "feeds": (
+        1,
+        "run_date",
+        schema(
+            ("feed_url", pa.string(), False),
+            ("status", pa.int16(), False),
+            ("etag", pa.string()),
+            ("last_modified", pa.string()),
+            ("items", pa.int64(), False),
+            ("fetched_at", pa.timestamp("us", tz="UTC"), False),
+            ("run_id", pa.string(), False),
+        ),
+    ),
     "runs": (
-        2,
+        3,
         "run_date",
         schema(
             ("run_id", pa.string(), False),
@@ -196,6 +221,8 @@ PINNED = {
             ),
             ("window_since", pa.date32()),
             ("window_until", pa.date32()),
+            ("state_bytes_read", pa.int64()),
+            ("feeds_not_modified", pa.int64()),
             ("options", pa.string(), False),
             (
                 "versions",
