@@ -18,7 +18,7 @@ venv: $(STAMP)
 ## run: the pipeline on the bundled samples into ./out (replaced), a summary, a query, and the HTML report
 run: venv
 	rm -rf $(OUT)
-	$(BIN)/newsbeam run --output $(OUT) --show-query
+	$(BIN)/newsbeam run --input samples --output $(OUT) --show-query
 	$(BIN)/newsbeam report --output $(OUT)
 
 ## test: the whole suite, a test file per worker on two (pytest-xdist; the heavy tests are whole runs)

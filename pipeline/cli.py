@@ -1,8 +1,10 @@
 """The ``newsbeam`` command: ``run``, ``parse``, ``report`` and ``query``; and for the output's
 Delta tables, ``history``, ``compact``, ``vacuum`` and ``migrate``.
 
-Exit codes: 0 success, 2 usage error, 1 the run (or query) failed. Errors are one sentence on
-stderr; ``--verbose`` adds the traceback and Beam's logs.
+Exit codes (:data:`EXIT_CODES`; docs/cli.md): 0 success (a run committed), 1 the run (or query,
+or command) failed and published nothing, 2 usage error (nothing ran), 3 the run committed but an
+alert tripped, 130 and 143 a run stopped by SIGINT or SIGTERM. Errors are one sentence on stderr;
+``--verbose`` adds the traceback and Beam's logs.
 """
 
 from __future__ import annotations
@@ -22,7 +24,18 @@ from typing import TYPE_CHECKING, Optional
 if TYPE_CHECKING:
     from newsbeam.pipeline.run import RunOutcome
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ALERT = 0, 1, 2, 3
+#: Exit codes of a run stopped by a signal: 128 + the signal's number, as a shell reports it.
+EXIT_SIGINT, EXIT_SIGTERM = 130, 143
+
+EXIT_CODES = """exit codes:
+  0    committed (or, for other commands, done)
+  1    failed: nothing was published (one sentence on stderr; --verbose for the traceback)
+  2    usage error: nothing was run
+  3    run committed, but an alert tripped (--min_articles, --max_input_error_ratio, or every
+       input record ended as an error); one sentence on stderr after the summary
+  130  run stopped by SIGINT (Ctrl-C); one line on stderr says whether it had committed
+  143  run stopped by SIGTERM; one line on stderr says whether it had committed"""
 
 EXAMPLE_QUERY = """
 SELECT e.entity AS person, count(*) AS mentions, count(DISTINCT e.article_id) AS articles
@@ -31,6 +44,11 @@ WHERE e.label = 'PERSON'
 GROUP BY e.entity
 ORDER BY articles DESC, mentions DESC, person
 LIMIT 10
+""".strip()
+
+
+DUPLICATES_BY_REASON = """
+SELECT reason, count(*) AS n FROM duplicates WHERE run_id = ? GROUP BY reason ORDER BY n DESC, reason
 """.strip()
 
 
@@ -49,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsbeam",
         description="News ingestion on Apache Beam: feeds and pages in, Delta Lake tables out.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--verbose", "-v", action="store_true", help="Show logs and tracebacks.")
     parser.add_argument("--version", action="version", version=f"newsbeam {__version__}")
@@ -59,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
         help="Run the pipeline.",
         description="Run the pipeline. Any other Beam option (--runner, --direct_num_workers, "
         "--temp_location, ...) passes through to Beam.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     from newsbeam.pipeline.options import NewsbeamOptions
 
@@ -391,27 +413,37 @@ class RunResult:
     outcome: RunOutcome
     output: str
     seconds: float
+    #: The run's errors rows as (stage, kind, rows), biggest first; empty for an output that is
+    #: not local (DuckDB reads local outputs only).
+    error_kinds: tuple = ()
+    #: The alert the run tripped (--min_articles, --max_input_error_ratio), as one sentence.
+    alert: Optional[str] = None
 
 
 def execute_run(args, beam_argv: list[str]) -> RunResult:
     """Everything ``newsbeam run`` does but print: the checks (a UsageError for what cannot run
     as asked), the run itself, and the live progress line unless quiet or not local."""
-    from newsbeam.pipeline.run import RUN_ID, run
+    from newsbeam.pipeline.run import NO_INPUT, RUN_ID, input_specs, run
 
+    if not args.input:
+        raise UsageError(NO_INPUT)
     _check_beam_options(beam_argv)
     if args.run_id is not None and not RUN_ID.match(args.run_id):
         raise UsageError(f"--run_id {args.run_id!r} may only hold letters, digits, '.', '_' and '-'")
     _check_window(args)
-    if args.input:
-        from newsbeam.transforms.read.specs import dated_inputs
+    from newsbeam.transforms.read.specs import dated_inputs
 
-        try:
-            specs = dated_inputs(args.input, _run_day(args))
-        except ValueError as exc:
-            raise UsageError(str(exc)) from exc
-        _check_inputs(specs)
+    try:
+        specs = dated_inputs(input_specs(args.input), _run_day(args))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    _check_inputs(specs)
     if args.max_articles is not None and args.max_articles < 0:
         raise UsageError("--max_articles must be 0 or more")
+    if args.min_articles < 0:
+        raise UsageError("--min_articles must be 0 (no alert) or more")
+    if args.max_input_error_ratio is not None and not 0 <= args.max_input_error_ratio <= 1:
+        raise UsageError("--max_input_error_ratio must be between 0 and 1")
     if args.compact_files < 0:
         raise UsageError("--compact_files must be 0 (never compact) or more")
     _check_settings(args)
@@ -432,7 +464,21 @@ def execute_run(args, beam_argv: list[str]) -> RunResult:
 
         with ProgressDisplay(sys.stderr) as args.progress_dir:
             outcome = run(_newsbeam_argv(args, output) + beam_argv)
-    return RunResult(outcome, output, time.monotonic() - started)
+    seconds = time.monotonic() - started
+    return RunResult(outcome, output, seconds, *_alert(args, outcome, output))
+
+
+def _alert(args, outcome: RunOutcome, output: str) -> tuple[tuple, Optional[str]]:
+    """The run's error kinds, and the alert its runs row trips (pipeline/alerts.py)."""
+    from newsbeam.pipeline.alerts import run_alert
+    from newsbeam.transforms.common.errors import INPUT_STAGES
+
+    row = outcome.runs_row
+    kinds = ()
+    if "://" not in output and row["errors"] + row["extract_errors"]:
+        kinds = tuple(_query(output, ERRORS_BY_KIND, [outcome.run_id])[1])
+    input_kinds = [kind for kind in kinds if kind[0] in INPUT_STAGES]
+    return kinds, run_alert(row, args.min_articles, args.max_input_error_ratio, input_kinds)
 
 
 def run_argv(argv: list[str]) -> RunResult:
@@ -469,15 +515,24 @@ def command_run(args, beam_argv: list[str]) -> int:
             + ", ".join(f"{name} {files} files" for name, files in sorted(outcome.compacted.items()))
             + " rewritten"
         )
-    if "://" not in output and outcome.runs_row["errors"] + outcome.runs_row["extract_errors"]:
-        _, kinds = _query(output, ERRORS_BY_KIND, [outcome.run_id])
-        print("  errors by stage and kind: " + ", ".join(f"{stage}/{kind} {n}" for stage, kind, n in kinds))
+    if "://" not in output and outcome.runs_row["duplicates"]:
+        _, reasons = _query(output, DUPLICATES_BY_REASON, [outcome.run_id])
+        print("  duplicates by reason: " + ", ".join(f"{reason} {n}" for reason, n in reasons))
+    if result.error_kinds:
+        print(
+            "  errors by stage and kind: "
+            + ", ".join(f"{stage}/{kind} {n}" for stage, kind, n in result.error_kinds)
+        )
     if args.show_query:
         print()
         print("Top 10 people named across the articles:")
         print(f'  newsbeam query --output {output} "{" ".join(EXAMPLE_QUERY.split())}"')
         columns, rows = _query(output, EXAMPLE_QUERY)
         print(format_table(columns, rows))
+    if result.alert:
+        sys.stdout.flush()  # the alert comes after the summary, also where both go to one file
+        print(f"newsbeam: alert: {result.alert}", file=sys.stderr)
+        return EXIT_ALERT
     return EXIT_OK
 
 
@@ -489,6 +544,10 @@ def print_summary(row: dict, output: str, wall_seconds: float, stage_seconds: Op
     print(f"  duplicates dropped  {row['duplicates']:>8}")
     print(f"  errors              {row['errors']:>8}")
     print(f"  accounted for       {accounted:>8}  (articles + duplicates + errors = inputs)")
+    if row.get("feeds_not_modified"):
+        print(f"  feeds unchanged     {row['feeds_not_modified']:>8}  (answered 304 Not Modified: nothing new, not parsed)")
+    if row.get("state_bytes_read") is not None:
+        print(f"  state read          {row['state_bytes_read']:>8}  bytes of earlier runs (fingerprints, links, feeds)")
     if row["extract_errors"]:
         print(
             f"  extraction errors   {row['extract_errors']:>8}  (articles kept, an extraction failed: see errors)"

@@ -79,7 +79,7 @@ def test_a_second_run_of_the_same_stories_adds_up_and_writes_them_once(output, c
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["run", "--bogus_option", "1"], "unknown option(s) --bogus_option"),
+        (["run", "--input", str(SAMPLES / "stories"), "--bogus_option", "1"], "unknown option(s) --bogus_option"),
         (["run", "--input", "/nonexistent/feeds/*.xml"], "matches no files"),
         (["run", "--input", str(SAMPLES / "stories"), "--run_id", "../escape"], "--run_id"),
         (["parse", "/nonexistent.html"], "no such file"),
@@ -424,7 +424,7 @@ def test_max_articles_reads_only_the_first_records_and_adds_up(tmp_path, capsys)
 
 
 def test_the_dask_runner_is_refused_before_anything_runs(tmp_path, capsys):
-    code = main(["run", "--output", str(tmp_path / "out"), "--runner", "DaskRunner"])
+    code = main(["run", "--input", "samples", "--output", str(tmp_path / "out"), "--runner", "DaskRunner"])
     err = capsys.readouterr().err
     assert code == 2 and "DaskRunner is not supported" in err and "last transform" in err
     assert not (tmp_path / "out" / "articles").exists()
