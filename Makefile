@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: venv run test docs eval eval-dedup bench bench-scale bench-dedup bench-tables stress lint clean
+.PHONY: venv run test docs eval eval-dedup bench bench-scale bench-dedup bench-tables stress soak lint clean
 
 $(STAMP): setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ bench-tables: venv
 ## stress: 10,000 hostile inputs through one 2-worker run, and 20 runs killed with SIGKILL and rerun (about 20 minutes)
 stress: venv
 	$(BIN)/python benchmarks/stress.py
+
+## soak: 336 hourly runs (14 simulated days) against a loopback news site: pages fetched per run, 304s, state read, wall time and their trend, targets PASS/FAIL (about 30 minutes)
+soak: venv
+	$(BIN)/python benchmarks/soak.py
 
 ## lint: ruff's checks and its formatter, in check mode
 lint: venv
