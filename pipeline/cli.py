@@ -454,8 +454,12 @@ def execute_run(args, beam_argv: list[str]) -> RunResult:
         except OSError as exc:
             raise UsageError(f"cannot create output folder {output}: {exc.strerror}") from exc
     if not args.verbose and not any(a.startswith("--default_sdk_harness_log_level") for a in beam_argv):
-        # SDK worker processes (multi_processing, portable runners) log at INFO unless told otherwise.
+        # SDK worker processes (multi_processing, portable runners) log at INFO unless told otherwise,
+        # and multi-process ones log two lines before they read that (pipeline/sdk_worker).
+        from newsbeam.pipeline.sdk_worker import quiet_worker_start
+
         beam_argv = beam_argv + ["--default_sdk_harness_log_level=ERROR"]
+        quiet_worker_start()
     started = time.monotonic()
     if args.quiet or args.progress_dir or not _local_runner(beam_argv):
         outcome = run(_newsbeam_argv(args, output) + beam_argv)

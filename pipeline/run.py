@@ -131,7 +131,9 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext, state: Optio
     pages, fetch_errors = records | "FetchPages" >> FetchPages(policy, ratio)
     parsed, parse_errors = pages | "ParseArticles" >> ParseArticles(ratio, time_budget=opts.parse_time_budget)
     stage_errors += [fetch_errors, parse_errors]
-    progress = {"fetched": pages, "parsed": parsed}  # parsed before any --since/--language filter
+    # parsed before any --since/--language filter; to_fetch is whole before fetching starts
+    # (FetchPages opens with a shuffle), so the line can say "fetched 340 of 1,180"
+    progress = {"to_fetch": records, "fetched": pages, "fetch_errors": fetch_errors, "parsed": parsed}
     if article_filters.active:
         parsed, article_errors = parsed | "FilterArticles" >> FilterArticles(article_filters)
         stage_errors.append(article_errors)
@@ -151,7 +153,7 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext, state: Optio
         time_budget=opts.nlp_time_budget,
     )
     articles = articles | "PlanNlp" >> beam.Map(nlp_plan, nlp)
-    extracted, extract_errors = articles | "ExtractFromText" >> ExtractFromText(nlp)
+    extracted, extract_errors = articles | "ExtractFromText" >> ExtractFromText(nlp, opts.progress_dir)
     errors = (*stage_errors, extract_errors) | "AllErrors" >> beam.Flatten()
 
     inputs = (read, read_errors) | "AllInputs" >> beam.Flatten()

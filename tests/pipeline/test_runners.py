@@ -231,10 +231,15 @@ def test_live_progress_counts_add_up_to_the_runs_row(which, request):
     con = connect(str(out))
     row = con.execute("SELECT inputs, articles, duplicates, errors FROM runs").fetchone()
     parse_errors = con.execute("SELECT count(*) FROM errors WHERE stage = 'parse'").fetchone()[0]
+    fetch_errors = con.execute("SELECT count(*) FROM errors WHERE stage = 'fetch'").fetchone()[0]
+    with_model = con.execute("SELECT count(*) FROM articles WHERE nlp_model IS NOT NULL").fetchone()[0]
     inputs, articles, duplicates, errors = row
     assert (shown["inputs"], shown["duplicates"], shown["errors"]) == (inputs, duplicates, errors)
     assert shown["parsed"] == articles + duplicates
     assert shown["fetched"] == shown["parsed"] + parse_errors
+    assert (shown["to_fetch"], shown["fetch_errors"]) == (shown["fetched"] + fetch_errors, fetch_errors)
+    # spaCy's articles: each counted once as work to do and once as done, in every worker
+    assert shown["to_extract"] == shown["extracted"] == with_model > 0
 
 
 def test_each_run_recorded_its_own_runner(direct_output, multi_process_output, portable_output):

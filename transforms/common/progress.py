@@ -1,5 +1,5 @@
-"""Live progress of a run: how many inputs were read, pages fetched, articles parsed,
-duplicates dropped and errors met so far, summed over every worker.
+"""Live progress of a run: how many inputs were read, pages fetched, articles parsed, duplicates
+dropped, errors met and articles through spaCy so far, summed over every worker.
 
 Each count is a Beam counter in the ``newsbeam.progress`` namespace, which Dataflow's console
 shows while a job runs. Beam's local runners report metrics only once the pipeline has finished,
@@ -20,43 +20,50 @@ from typing import Optional
 import apache_beam as beam
 
 NAMESPACE = "newsbeam.progress"
-#: What a run counts as it goes, in pipeline order.
-STEPS = ("inputs", "fetched", "parsed", "duplicates", "errors")
+#: What a run counts as it goes, in pipeline order. ``to_fetch`` and ``to_extract`` are the work
+#: a stage has to do, counted before the shuffle that starts it, so each is whole by the time
+#: its stage's own counts (``fetched`` + ``fetch_errors``; ``extracted``) begin to move.
+STEPS = (
+    "inputs",
+    "to_fetch",
+    "fetched",
+    "fetch_errors",
+    "parsed",
+    "duplicates",
+    "errors",
+    "to_extract",
+    "extracted",
+)
 #: Seconds between two writes of one DoFn's running total.
 WRITE_INTERVAL = 1.0
 
 
-class CountProgress(beam.DoFn):
-    """Counts the elements of one PCollection towards ``step``; outputs nothing."""
+class Tally:
+    """One DoFn instance's running count of ``step``: a Beam counter and, given a folder, a file
+    holding the total, rewritten at most every ``WRITE_INTERVAL`` seconds. Made in ``setup``, so
+    a DoFn that does the work can count what it finished (``SpacyFn``) without an extra branch."""
 
     def __init__(self, step: str, folder: Optional[str]):
         if step not in STEPS:
             raise ValueError(f"unknown progress step {step!r}")
-        self._step = step
-        self._folder = folder
-
-    def setup(self):
-        self._counter = beam.metrics.Metrics.counter(NAMESPACE, self._step)
+        self._counter = beam.metrics.Metrics.counter(NAMESPACE, step)
         self._count = 0
         self._written = 0
         self._written_at = 0.0
         # One file per DoFn instance: each holds its own running total, so the sum is exact
         # however many threads and processes count the same step.
-        self._path = (
-            os.path.join(self._folder, f"{self._step}.{os.getpid()}.{uuid.uuid4().hex[:12]}")
-            if self._folder
-            else None
-        )
+        self._path = os.path.join(folder, f"{step}.{os.getpid()}.{uuid.uuid4().hex[:12]}") if folder else None
 
-    def process(self, element):
-        self._counter.inc()
+    def add(self, count: int = 1) -> None:
+        self._counter.inc(count)
         if self._path is None:
             return
-        self._count += 1
+        self._count += count
         if time.monotonic() - self._written_at >= WRITE_INTERVAL:
             self._write()
 
-    def finish_bundle(self):
+    def flush(self) -> None:
+        """Write what is not written yet: at the end of each bundle."""
         if self._path is not None and self._count != self._written:
             self._write()
 
@@ -72,6 +79,30 @@ class CountProgress(beam.DoFn):
             pass
 
 
+class CountProgress(beam.DoFn):
+    """Counts the elements of one PCollection towards ``step``; outputs nothing."""
+
+    def __init__(self, step: str, folder: Optional[str]):
+        if step not in STEPS:  # at build time, not on a worker
+            raise ValueError(f"unknown progress step {step!r}")
+        self._step = step
+        self._folder = folder
+
+    def setup(self):
+        self._tally = Tally(self._step, self._folder)
+
+    def process(self, element):
+        self._tally.add()
+
+    def finish_bundle(self):
+        self._tally.flush()
+
+
+def step_label(step: str) -> str:
+    """``to_fetch`` → ``ToFetch``: the CamelCase a counting branch's label takes."""
+    return "".join(part.title() for part in step.split("_"))
+
+
 class ReportProgress(beam.PTransform):
     """``{step: pcoll}`` → a counting branch on each; returns nothing a run needs."""
 
@@ -81,7 +112,7 @@ class ReportProgress(beam.PTransform):
 
     def expand(self, pcolls: dict):
         for step, pcoll in pcolls.items():
-            pcoll | f"Count{step.title()}" >> beam.ParDo(CountProgress(step, self._folder))
+            pcoll | f"Count{step_label(step)}" >> beam.ParDo(CountProgress(step, self._folder))
         return beam.pvalue.PDone(next(iter(pcolls.values())).pipeline)
 
 

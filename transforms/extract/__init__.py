@@ -23,6 +23,7 @@ from typing import Optional
 import apache_beam as beam
 
 from newsbeam.transforms.common.errors import ERRORS, error_row
+from newsbeam.transforms.common.progress import CountProgress, Tally
 from newsbeam.transforms.common.timing import Timed, add_seconds, timed
 from newsbeam.transforms.extract.keywords import METHOD, keywords
 from newsbeam.transforms.extract.nlp import COUNTS, ENTITIES, PLACES, QUOTES, NlpConfig, doc_rows, load_model
@@ -42,11 +43,12 @@ class _Model:
 class SpacyFn(beam.DoFn):
     """A batch of articles for one model → rows for entities, places, quotes and counts."""
 
-    def __init__(self, config: NlpConfig, model_name: str):
+    def __init__(self, config: NlpConfig, model_name: str, progress_dir: Optional[str] = None):
         from apache_beam.utils import shared
 
         self._config = config
         self._model_name = model_name
+        self._progress_dir = progress_dir
         self._shared = shared.Shared()  # one model per worker process, shared by its threads
 
     def setup(self):
@@ -54,6 +56,10 @@ class SpacyFn(beam.DoFn):
         name = self._model_name
         self._model = self._shared.acquire(lambda: _Model(name), tag=name)
         load_gazetteer()  # built once per process (about 1.4 s), not on the first article
+        self._done = Tally("extracted", self._progress_dir)
+
+    def finish_bundle(self):
+        self._done.flush()
 
     def process(self, batch: list):
         nlp, model = self._model.nlp, self._model.label
@@ -75,8 +81,10 @@ class SpacyFn(beam.DoFn):
                         doc = nlp(article["text"][:cap])
                 rows, skipped = doc_rows(doc, article, model, started + self._config.time_budget, spent)
             except Exception as exc:  # noqa: BLE001 - becomes an errors row, the article stays
+                self._done.add()
                 yield self._error(article, "nlp_failed", f"spaCy or an extractor failed: {exc!r}")
                 continue
+            self._done.add()  # its rows are made; each article counts once, failed or not
             for tag, seconds in spent.items():
                 add_seconds(tag, seconds)
             for tag, tagged in rows.items():
@@ -117,9 +125,10 @@ def keyword_rows(article: dict, top: int = 10) -> list[dict]:
 class ExtractFromText(beam.PTransform):
     """Articles (with ``nlp_model`` set by :func:`nlp_plan`) → {table: rows} and extract errors."""
 
-    def __init__(self, config: Optional[NlpConfig] = None):
+    def __init__(self, config: Optional[NlpConfig] = None, progress_dir: Optional[str] = None):
         super().__init__()
         self._config = config or NlpConfig()
+        self._progress_dir = progress_dir
 
     def expand(self, articles):
         config = self._config
@@ -127,13 +136,23 @@ class ExtractFromText(beam.PTransform):
         outputs: dict = {tag: [] for tag in (ENTITIES, PLACES, QUOTES, COUNTS, ERRORS)}
         for name in sorted(set(config.models.values())):  # a branch per model, batched apart
             label = name.replace(".", "_")
-            parsed = (
+            todo = (
                 articles
                 | f"For_{label}" >> beam.Filter(lambda a, n: a["nlp_model"] == n, name)
                 | f"Slim_{label}" >> beam.Map(lambda a: {k: a[k] for k in slim})
+            )
+            _ = todo | f"ToExtract_{label}" >> beam.ParDo(CountProgress("to_extract", self._progress_dir))
+            # The shuffle ends the stage that counts what spaCy has to do before spaCy starts, so
+            # the progress line knows the whole count (fused, the count only led spaCy by a
+            # batch), and spreads the heaviest work of a run afresh over the workers.
+            parsed = (
+                todo
+                | f"Spread_{label}" >> beam.Reshuffle()
                 | f"Batch_{label}" >> beam.BatchElements(min_batch_size=1, max_batch_size=config.batch_size)
                 | f"Spacy_{label}"
-                >> beam.ParDo(SpacyFn(config, name)).with_outputs(ENTITIES, PLACES, QUOTES, COUNTS, ERRORS)
+                >> beam.ParDo(SpacyFn(config, name, self._progress_dir)).with_outputs(
+                    ENTITIES, PLACES, QUOTES, COUNTS, ERRORS
+                )
             )
             for tag in outputs:
                 outputs[tag].append(parsed[tag])
