@@ -11,10 +11,13 @@ default 336: fourteen days) into one output, with the four feeds and the sitemap
 partition day and its state window. (``--run_date`` would also filter stories by publication
 day, so it is not used.)
 
-Why ``--dedup_lookback_days 3``: a link stays listed for 48 hours, and 48 hours touch three
+Why ``--dedup_lookback_days 3``: a story stays listed for 48 hours, and 48 hours touch three
 calendar days (a story first met at 00:30 on day D is still in its feed at 00:29 on day D+2), so
-the run at the end of a listing must still read the partition of the day the link was first
-met. A window that is too short would show here as pages fetched again.
+a run must still read the state partitions of the two days before its own. newsbeam reads the
+run's own day and the N days before it (``pipeline/state.py``: ``window_start``), so 2 is the
+least that covers a listing; 3 leaves a day's margin for a feed that keeps items longer than it
+says. A window that is too short shows here as pages fetched again (target 1);
+``--dedup-lookback-days`` tries another.
 
 **In-process, not a process per run.** The run's fixed cost decides whether 336 runs fit in half
 an hour. Measured on the 2-core machine while others' tests ran on it (load average about 4),
@@ -33,7 +36,10 @@ answered 304; the runs row's new articles, the run's ``duplicates`` rows by reas
 errors; the state bytes the run read back (runs row ``state_bytes_read``); wall seconds of
 ``newsbeam.pipeline.cli.main``; the files the run wrote per table (runs row ``tables``); and
 this process's resident memory. At the end: each figure's median on the first, second and last
-simulated day and the ratio last/second, then the targets, each PASS or FAIL:
+simulated day and the ratio last/second; a few medians for every day (where the state window
+fills up, and whether it then stays flat); what became of every story the site listed; whether
+the listings that had not changed since the run before answered 304; then the targets, each
+PASS or FAIL:
 
 1. pages fetched per run == the stories published since the last run + the transient failures
    retried (no page fetched twice, none left out);
@@ -111,6 +117,10 @@ class RunFigures:
     missed: list = field(default_factory=list)
     feeds: int = 0
     not_modified: int = 0
+    #: Feeds and sitemap whose listing had not changed since the last run (the site's ETags),
+    #: and of them those fetched whole all the same (no conditional GET, or one that missed).
+    unchanged: int = 0
+    unchanged_fetched: int = 0
     robots: int = 0
     row: dict = field(default_factory=dict)
     reasons: dict = field(default_factory=dict)
@@ -261,6 +271,8 @@ def line(run: RunFigures, tables: list[str]) -> str:
         notes.append(f"fetched again: {', '.join(run.refetched[:3])}")
     if run.missed:
         notes.append(f"not fetched: {', '.join(run.missed[:3])}")
+    if run.unchanged_fetched:
+        notes.append(f"{run.unchanged_fetched} feeds unchanged since the last run fetched whole")
     said = run.row.get("feeds_not_modified")
     if said is not None and said != run.not_modified:
         notes.append(f"runs row says {said} feeds answered 304")
@@ -307,6 +319,26 @@ def compared_days(runs: list[RunFigures]) -> tuple[list, list, list, int]:
     return days.get(0, []), days.get(1, []), days.get(last, []) if last >= 2 else [], last
 
 
+def every_day(runs: list[RunFigures]) -> list[str]:
+    """A few figures' medians on every simulated day: where a window fills up, and whether it
+    then stays flat."""
+    days: dict[int, list] = {}
+    for run in runs:
+        days.setdefault(run.day, []).append(run)
+    lines = [
+        f"{'day':>3} {'runs':>4} {'new':>5} {'pages':>5} {'304':>4} {'seen':>5} {'state_kB':>9} {'wall_s':>7} {'rss_MiB':>8}"
+    ]
+    for day, found in sorted(days.items()):
+        state = day_median(found, "state_bytes_read")
+        lines.append(
+            f"{day + 1:>3} {len(found):>4} {day_median(found, 'new'):>5.1f} {day_median(found, 'pages'):>5.1f}"
+            f" {day_median(found, 'not_modified'):>4.1f} {day_median(found, 'seen_link'):>5.1f}"
+            f" {'-' if state is None else f'{state / 1000:.1f}':>9} {day_median(found, 'wall'):>7.1f}"
+            f" {day_median(found, 'rss_mib'):>8.0f}"
+        )
+    return lines
+
+
 def trend(runs: list[RunFigures]) -> list[str]:
     first, second, last, last_day = compared_days(runs)
 
@@ -315,7 +347,9 @@ def trend(runs: list[RunFigures]) -> list[str]:
             return "-"
         return f"{value:,.1f}" if value != int(value) or abs(value) < 100 else f"{value:,.0f}"
 
-    lines = [f"{'median per run':<40}{'day 1':>12}{'day 2':>12}{f'day {last_day + 1}':>12}{'last/2nd':>10}"]
+    lines = [
+        f"{'median per run':<40}{'day 1':>12}{'day 2':>12}{f'day {last_day + 1}' if last else 'last day':>12}{'last/2nd':>10}"
+    ]
     for name, label in TREND_FIGURES:
         values = [day_median(found, name) if found else None for found in (first, second, last)]
         ratio = "-"
@@ -479,6 +513,7 @@ def soak(args) -> int:
     runner = run_in_subprocess if args.subprocess else run_in_process
     runs: list[RunFigures] = []
     last_status: dict[str, int] = {}
+    last_etags: dict[str, str] = {}
     listed: set[str] = set()
     started = time.monotonic()
     print(
@@ -495,6 +530,9 @@ def soak(args) -> int:
             if hour % 24 == 0:
                 print(f"\nday {hour // 24 + 1}\n" + header(tables), flush=True)
             new = {s.path for s in site.catalogue.listed_between(previous, site.now)}
+            etags = site.listing_etags()
+            unchanged = {path for path, etag in etags.items() if etag == last_etags.get(path)}
+            last_etags = etags
             listed |= new
             run_id = f"soak-{hour:04d}"
             clock = time.perf_counter()
@@ -523,6 +561,8 @@ def soak(args) -> int:
                 missed=missed,
                 feeds=sum(h.kind == "feed" for h in hits),
                 not_modified=sum(h.kind == "feed" and h.status == 304 for h in hits),
+                unchanged=len(unchanged),
+                unchanged_fetched=len({h.path for h in hits if h.status == 200} & unchanged),
                 robots=sum(h.kind == "robots" for h in hits),
                 row=row,
                 reasons=reasons,
@@ -537,6 +577,9 @@ def soak(args) -> int:
     print(f"\n{args.hours} runs in {(time.monotonic() - started) / 60:.1f} minutes")
     print("\nTrend (median per run, by simulated day):")
     for text in trend(runs):
+        print("  " + text)
+    print("\nEvery day (median per run):")
+    for text in every_day(runs):
         print("  " + text)
     print("\nWhat became of the stories listed during the soak (role, where it ended, stories):")
     for text in story_fates(output, site, listed):
@@ -553,6 +596,13 @@ def soak(args) -> int:
     print("\nTargets:")
     for name, ok, text in checks:
         print(f"  {'SKIP' if ok is None else 'PASS' if ok else 'FAIL'}  {name}: {text}")
+    said = [r.row.get("feeds_not_modified") for r in runs]
+    print(
+        "\nAlso seen (not targets): of the feed and sitemap listings unchanged since the run before, "
+        f"{sum(r.unchanged - r.unchanged_fetched for r in runs)} of {sum(r.unchanged for r in runs)} answered 304;"
+        f" the runs rows' feeds_not_modified {'match' if said == [r.not_modified for r in runs] else 'differ from'}"
+        " the site's log"
+    )
     failed = [name for name, ok, _ in checks if ok is False]
     print(f"\n{'FAILED: ' + '; '.join(failed) if failed else 'every target met'}")
     if args.keep:

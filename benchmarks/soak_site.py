@@ -432,8 +432,16 @@ class NewsSite:
         self._failed_once: set[str] = set()
         self._lock = threading.Lock()
 
-    def feed_paths(self) -> list[str]:
-        return [f"/feeds/{section}.xml" for section in SECTIONS]
+    def listing_etags(self) -> dict[str, str]:
+        """The ETag of each feed and of the sitemap now: a listing that answers the same ETag as
+        at the last run has nothing new, and a conditional GET of it should get a 304."""
+        recent = self.catalogue.recent(self.now)
+        found = {"/sitemap-news.xml": validators(recent, self.now)[0]}
+        for section in SECTIONS:
+            found[f"/feeds/{section}.xml"] = validators(
+                [s for s in recent if s.section == section], self.now
+            )[0]
+        return found
 
     def answer(self, path: str, headers) -> tuple[int, dict, bytes]:
         """The status, headers and body for a GET of ``path`` now."""
