@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Optional
 
 if TYPE_CHECKING:
     from newsbeam.pipeline.run import RunOutcome
+    from newsbeam.pipeline.stop import RunStop
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ALERT = 0, 1, 2, 3
 #: Exit codes of a run stopped by a signal: 128 + the signal's number, as a shell reports it.
@@ -236,7 +237,9 @@ def tables_help() -> str:
     return "\n".join(lines)
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: Optional[list[str]] = None, stop: Optional[RunStop] = None) -> int:
+    """``newsbeam`` with these arguments; returns the exit code. With ``stop`` (installed by
+    :func:`run_and_exit`), ``run`` goes in a worker thread and SIGINT/SIGTERM stop it cleanly."""
     argv = list(sys.argv[1:] if argv is None else argv)
     verbose = "--verbose" in argv or "-v" in argv
     # Before Beam is imported: it logs import-time warnings users cannot act on.
@@ -254,7 +257,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         if args.command != "run" and rest:
             raise UsageError(f"unrecognised arguments: {' '.join(rest)}")
         if args.command == "run":
-            return command_run(args, rest)
+            return command_run(args, rest, stop)
         if args.command == "parse":
             return command_parse(args)
         if args.command == "report":
@@ -420,9 +423,10 @@ class RunResult:
     alert: Optional[str] = None
 
 
-def execute_run(args, beam_argv: list[str]) -> RunResult:
+def execute_run(args, beam_argv: list[str], stop: Optional[RunStop] = None) -> RunResult:
     """Everything ``newsbeam run`` does but print: the checks (a UsageError for what cannot run
-    as asked), the run itself, and the live progress line unless quiet or not local."""
+    as asked), the run itself, and the live progress line unless quiet or not local. ``stop``
+    learns the run's id and output, and the progress line, for a clean stop."""
     from newsbeam.pipeline.run import NO_INPUT, RUN_ID, input_specs, run
 
     if not args.input:
@@ -461,13 +465,21 @@ def execute_run(args, beam_argv: list[str]) -> RunResult:
         beam_argv = beam_argv + ["--default_sdk_harness_log_level=ERROR"]
         quiet_worker_start()
     started = time.monotonic()
-    if args.quiet or args.progress_dir or not _local_runner(beam_argv):
-        outcome = run(_newsbeam_argv(args, output) + beam_argv)
+    local = _local_runner(beam_argv)
+    announce = None
+    if stop is not None:
+        stop.workers_here = local
+        announce = stop.started
+    if args.quiet or args.progress_dir or not local:
+        outcome = run(_newsbeam_argv(args, output) + beam_argv, started=announce)
     else:
         from newsbeam.pipeline.progress import ProgressDisplay
 
-        with ProgressDisplay(sys.stderr) as args.progress_dir:
-            outcome = run(_newsbeam_argv(args, output) + beam_argv)
+        display = ProgressDisplay(sys.stderr)
+        if stop is not None:
+            stop.display = display
+        with display as args.progress_dir:
+            outcome = run(_newsbeam_argv(args, output) + beam_argv, started=announce)
     seconds = time.monotonic() - started
     return RunResult(outcome, output, seconds, *_alert(args, outcome, output))
 
@@ -502,8 +514,11 @@ def run_argv(argv: list[str]) -> RunResult:
     return execute_run(args, rest)
 
 
-def command_run(args, beam_argv: list[str]) -> int:
-    result = execute_run(args, beam_argv)
+def command_run(args, beam_argv: list[str], stop: Optional[RunStop] = None) -> int:
+    if stop is None:
+        result = execute_run(args, beam_argv)
+    else:
+        result = stop.call(lambda: execute_run(args, beam_argv, stop))
     outcome, output = result.outcome, result.output
     for earlier in outcome.recovered:
         print(
@@ -890,7 +905,14 @@ def run_and_exit(argv: Optional[list[str]] = None) -> None:
     never without trafilatura). The exit code must report the run, not the teardown, so we flush
     what we wrote and exit directly. Every file and the runs row are committed by then.
     """
-    code = main(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    stop = None
+    if next((a for a in argv if not a.startswith("-")), None) == "run":
+        from newsbeam.pipeline.stop import RunStop
+
+        stop = RunStop()
+        stop.install()  # first: a signal from here on is a clean stop (docs/cli.md)
+    code = main(argv, stop)
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

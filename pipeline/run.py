@@ -13,7 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from importlib import metadata, resources
-from typing import Optional
+from typing import Callable, Optional
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -253,8 +253,14 @@ def avoid_beam_data_plane_race() -> None:
     worker_handlers.DATA_BUFFER_TIME_LIMIT_MS = 0
 
 
-def run(argv: Optional[list[str]] = None) -> RunOutcome:
-    """Run newsbeam with command-line style options (ours and Beam's); returns the runs row."""
+def run(
+    argv: Optional[list[str]] = None, started: Optional[Callable[[str, str, dict], None]] = None
+) -> RunOutcome:
+    """Run newsbeam with command-line style options (ours and Beam's); returns the runs row.
+
+    ``started(run_id, output, storage_options)`` is called once the run knows its id and output,
+    before it writes anything: how ``newsbeam run`` learns which run a signal stops
+    (pipeline/stop.py). It runs in the launching process only, never on a worker."""
     options = PipelineOptions(argv or [])
     check_runner(options)
     opts = options.view_as(NewsbeamOptions)
@@ -281,6 +287,8 @@ def run(argv: Optional[list[str]] = None) -> RunOutcome:
         day=since if opts.run_date is not None else None,
     )
     p = beam.Pipeline(options=options)  # also hands the options to FileSystems (S3 endpoint, keys)
+    if started is not None:
+        started(run_id, ctx.output, storage)
     recovered = tuple(recover_commits(ctx.output, storage))  # runs killed after their commit point
     for earlier in recovered:
         LOG.warning("finished the commit of run %s, which stopped after committing", earlier)

@@ -464,7 +464,7 @@ def test_quiet_runs_without_the_progress_line(tmp_path, monkeypatch):
 
     given = []
 
-    def pipeline_run(argv):
+    def pipeline_run(argv, **kwargs):
         given.append(argv)
         row = {"run_id": "q", "inputs": 0, "articles": 0, "duplicates": 0, "errors": 0, "extract_errors": 0, "tables": []}  # fmt: skip
         return run_module.RunOutcome("q", str(tmp_path), row)

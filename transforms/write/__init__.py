@@ -21,6 +21,7 @@ from newsbeam.transforms.common.errors import INPUT_STAGES
 from newsbeam.transforms.common.timing import Timed, timed
 from newsbeam.transforms.write.commit import (
     check_accounting,
+    check_not_stopped,
     commit_tables,
     fault_point,
     read_runs_file,
@@ -90,7 +91,8 @@ class CommitRunFn(beam.DoFn):
 
     The commit has a point of no return, the manifest (:func:`write_manifest`): a run killed
     before it has published nothing, and one killed after it is finished by the next run
-    (:func:`recover_commits`) exactly as it would have finished itself.
+    (:func:`recover_commits`) exactly as it would have finished itself. A run its launcher
+    stopped (SIGINT, SIGTERM) does not pass it (:func:`check_not_stopped`).
     """
 
     def __init__(self, ctx: RunContext):
@@ -113,7 +115,9 @@ class CommitRunFn(beam.DoFn):
         for add in [*sorted(files, key=lambda f: (f.table, f.path)), written]:
             adds.setdefault(add.table, []).append(add)
         fault_point("commit.before_manifest")
+        check_not_stopped(ctx.output, ctx.run_id)
         write_manifest(ctx.output, ctx.run_id, adds)
+        check_not_stopped(ctx.output, ctx.run_id, after_manifest=True)
         fault_point("commit.after_manifest")
         commit_tables(ctx.output, ctx.run_id, adds, ctx.storage_options)
         fault_point("commit.before_cleanup")

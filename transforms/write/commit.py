@@ -26,6 +26,12 @@ LOG = logging.getLogger(__name__)
 
 #: In a run's staging folder: the files each table gains; its presence is the commit.
 COMMIT_MANIFEST = "_COMMIT.json"
+#: In a run's staging folder: the run was stopped (SIGINT, SIGTERM), so it must not commit.
+STOP_MARKER = "_STOP"
+
+
+class RunStopped(RuntimeError):
+    """The launching process stopped the run (its stop marker is there): nothing is published."""
 
 
 class AccountingError(RuntimeError):
@@ -127,6 +133,33 @@ def write_manifest(output: str, run_id: str, adds: dict[str, list[FileAdd]]) -> 
     with FileSystems.create(temporary) as handle:
         handle.write(json.dumps({"run_id": run_id, "tables": tables}).encode("utf-8"))
     FileSystems.rename([temporary], [final])
+
+
+def request_stop(output: str, run_id: str) -> None:
+    """Mark the run stopped: from here its commit cannot pass the manifest (see
+    :func:`check_not_stopped`). Written by the launching process on SIGINT or SIGTERM."""
+    with FileSystems.create(FileSystems.join(staging_dir(output, run_id), STOP_MARKER)) as handle:
+        handle.write(b"stopped\n")
+
+
+def manifest_written(output: str, run_id: str) -> bool:
+    return FileSystems.exists(FileSystems.join(staging_dir(output, run_id), COMMIT_MANIFEST))
+
+
+def check_not_stopped(output: str, run_id: str, after_manifest: bool = False) -> None:
+    """Raise RunStopped when the run's stop marker is there, first taking back the manifest this
+    commit has just written (``after_manifest``: the second check).
+
+    The commit checks before writing its manifest and again right after; the launching process
+    writes the marker, then looks for the manifest. Whichever comes second sees the other's
+    file: either the launcher sees the manifest (and waits for the commit to end) or the commit
+    sees the marker (and takes its manifest back), so a stopped run never publishes unseen."""
+    folder = staging_dir(output, run_id)
+    if not FileSystems.exists(FileSystems.join(folder, STOP_MARKER)):
+        return
+    if after_manifest:
+        FileSystems.delete([FileSystems.join(folder, COMMIT_MANIFEST)])
+    raise RunStopped(f"run {run_id} was stopped before its commit; nothing was published")
 
 
 def commit_order(names) -> list[str]:
