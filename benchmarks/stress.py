@@ -38,7 +38,9 @@ from newsbeam.pipeline.query import connect  # noqa: E402
 from newsbeam.schemas import all_tables  # noqa: E402
 
 #: Columns that hold the clock of the run that wrote them, not what was read.
-CLOCK_COLUMNS = {"ingested_at", "captured_at", "started_at", "finished_at", "run_date", "options", "versions"}
+CLOCK_COLUMNS = {
+    "ingested_at", "captured_at", "started_at", "finished_at", "fetched_at", "run_date", "options", "versions",
+}  # fmt: skip
 #: Named steps a run can be killed at (transforms.write.commit.fault_point): a file written,
 #: either side of the commit point, inside each table's Delta commit (the runs table's last),
 #: and before the manifest is removed.

@@ -24,6 +24,8 @@ TABLES = (
     "duplicates",
     "errors",
     "fingerprints",
+    "links",
+    "feeds",
     "runs",
 )
 """The tables every run writes, each a folder under the output, in the order a reader meets them."""

@@ -25,7 +25,14 @@ from newsbeam.transforms.common.progress import ReportProgress
 from newsbeam.transforms.common.redact import redact_options
 from newsbeam.transforms.common.timing import stage_seconds
 from newsbeam.pipeline.state import StatePlan, earlier_rows, plan_state
-from newsbeam.transforms.dedup import Deduplicate, DedupParams, RememberLinks, SkipSeenLinks
+from newsbeam.transforms.dedup import (
+    CountCopies,
+    Deduplicate,
+    DedupParams,
+    RememberLinks,
+    ResolveCopies,
+    SkipSeenLinks,
+)
 from newsbeam.transforms.extract import ExtractFromText, NlpConfig
 from newsbeam.transforms.extract.nlp import DEFAULT_MODEL, nlp_plan, parse_model_specs
 from newsbeam.transforms.fetch import FetchPages
@@ -124,7 +131,9 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext, state: Optio
     refetch_before = (
         ctx.started_at - dt.timedelta(days=opts.refetch_after) if opts.refetch_after is not None else None
     )
-    records, seen = records | "SkipSeenLinks" >> SkipSeenLinks(earlier_rows(p, state, "links"), refetch_before)
+    records, seen, copies = records | "SkipSeenLinks" >> SkipSeenLinks(
+        earlier_rows(p, state, "links"), refetch_before
+    )
     if opts.max_articles is not None:
         records, limit_errors = records | "LimitRecords" >> LimitRecords(opts.max_articles)
         stage_errors.append(limit_errors)
@@ -144,8 +153,7 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext, state: Optio
         threshold=opts.dedup_threshold,
     )
     prior = earlier_rows(p, state, "fingerprints")
-    articles, copies, fingerprints = parsed | "Deduplicate" >> Deduplicate(dedup, prior)
-    duplicates = (seen, copies) | "AllDuplicates" >> beam.Flatten()
+    articles, dropped, fingerprints = parsed | "Deduplicate" >> Deduplicate(dedup, prior)
     nlp = NlpConfig(
         models={"en": DEFAULT_MODEL, **parse_model_specs(opts.spacy_model or [])},
         batch_size=opts.entity_batch_size,
@@ -155,6 +163,10 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext, state: Optio
     articles = articles | "PlanNlp" >> beam.Map(nlp_plan, nlp)
     extracted, extract_errors = articles | "ExtractFromText" >> ExtractFromText(nlp, opts.progress_dir)
     errors = (*stage_errors, extract_errors) | "AllErrors" >> beam.Flatten()
+    links = (articles, dropped, errors) | "RememberLinks" >> RememberLinks(ctx.started_at)
+    resolved = (copies, links) | "ResolveCopies" >> ResolveCopies()
+    kept = (articles, resolved) | "CountCopies" >> CountCopies()
+    duplicates = (seen, resolved, dropped) | "AllDuplicates" >> beam.Flatten()
 
     inputs = (read, read_errors) | "AllInputs" >> beam.Flatten()
     input_errors = errors | "InputErrors" >> beam.Filter(is_input_error)
@@ -171,11 +183,11 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext, state: Optio
 
     tables = {
         **extracted,
-        "articles": articles,
+        "articles": kept,
         "duplicates": duplicates,
         "errors": errors,
         "fingerprints": fingerprints,
-        "links": (articles, duplicates, errors) | "RememberLinks" >> RememberLinks(ctx.started_at),
+        "links": links,
         "feeds": (answers, errors) | "RememberFeeds" >> RememberFeeds(ctx.started_at),
     }
     return (tables, counts) | "WriteTables" >> WriteTables(ctx, opts.shards_per_partition)
@@ -297,7 +309,11 @@ def run(
         return RunOutcome(run_id, ctx.output, done, already_committed=True, recovered=recovered)
     remove_staged_run(ctx.output, run_id)  # an earlier, uncommitted attempt with this id, if any
     prepare_tables(ctx.output, storage)  # before anything is written: create, add columns, or refuse
-    state = StatePlan() if opts.ignore_earlier_runs else plan_state(ctx.output, ctx.run_date, opts.dedup_lookback_days, storage)
+    state = (
+        StatePlan()
+        if opts.ignore_earlier_runs
+        else plan_state(ctx.output, ctx.run_date, opts.dedup_lookback_days, storage)
+    )
     ctx = dataclasses.replace(ctx, state_bytes_read=state.bytes)
     build(p, opts, ctx, state)
     avoid_beam_data_plane_race()

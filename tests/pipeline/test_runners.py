@@ -35,7 +35,7 @@ from newsbeam.transforms.common.progress import read_progress
 RUN_ID = "runners-1"
 #: Columns that say when, not what: they differ between any two runs of the same input. Of
 #: captured_at (when a feed's link was fetched, here from local files) only whether it is set is kept.
-WHEN = {"articles": ("ingested_at", "captured_at")}
+WHEN = {"articles": ("ingested_at", "captured_at"), "links": ("fetched_at",), "feeds": ("fetched_at",)}
 KEPT_OF_WHEN = {"articles": "captured_at IS NULL AS not_fetched"}
 #: The runs row's figures; its timings, options (the runner's own) and versions are left out.
 RUN_FIGURES = "inputs, articles, duplicates, errors, extract_errors, tables"

@@ -114,11 +114,15 @@ def test_a_link_listed_twice_in_one_run_is_fetched_once(http_server, tmp_path):
     )
     assert sorted(page_hits(http_server)) == sorted(f"/news/{n}" for n in names)
     assert (row["inputs"], row["duplicates"]) == (6, 3) and accounted(row)
-    reasons = (
-        connect(str(tmp_path / "out")).execute("SELECT DISTINCT reason, input_ref FROM duplicates").fetchall()
-    )
+    con = connect(str(tmp_path / "out"))
+    reasons = con.execute("SELECT DISTINCT reason, input_ref FROM duplicates").fetchall()
     assert {reason for reason, _ in reasons} == {"url"}
     assert all("sitemap.xml#url=" in ref for _, ref in reasons)  # the feed's item, with its title, is read
+    # each copy points at its article, and the article counts it
+    joined = con.execute(
+        "SELECT a.copies, count(*) FROM duplicates d JOIN articles a ON a.article_id = d.duplicate_of GROUP BY ALL"
+    ).fetchall()
+    assert joined == [(2, 3)]
 
 
 def test_a_passing_failure_is_fetched_again_and_its_feed_read_whole(http_server, tmp_path):

@@ -47,26 +47,30 @@ from newsbeam.transforms.dedup.fingerprints import (
     prior_fingerprint,
 )
 from newsbeam.transforms.dedup.links import (
+    add_copies,
     article_links,
     duplicate_links,
     error_links,
     fetch_link,
     link_row,
+    resolve_copy,
     settle,
     still_seen,
 )
 from newsbeam.transforms.dedup.urls import with_ids
 
-__all__ = ["Deduplicate", "DedupParams", "SkipSeenLinks", "RememberLinks"]
+__all__ = ["Deduplicate", "DedupParams", "SkipSeenLinks", "ResolveCopies", "CountCopies", "RememberLinks"]
 
 
 class SkipSeenLinks(beam.PTransform):
-    """Input records → (records to fetch, duplicates rows), before anything is fetched.
+    """Input records → (records to fetch, ``seen_link`` duplicates rows, copies), before
+    anything is fetched.
 
     A record fetched over HTTP whose link an earlier run settled (``prior``: ``links`` rows of
     the lookback window, or None) is a ``seen_link`` duplicate; of the records of one run that
-    share a link, one is fetched and the others are ``url`` duplicates (:mod:`.links`). With
-    ``refetch_before`` (``--refetch_after``), links fetched before that time are fetched again.
+    share a link, one is fetched and the others are copies, (link, ``url`` duplicates row)
+    pairs for :class:`ResolveCopies` (:mod:`.links`). With ``refetch_before``
+    (``--refetch_after``), links fetched before that time are fetched again.
     """
 
     def __init__(self, prior=None, refetch_before=None):
@@ -87,19 +91,54 @@ class SkipSeenLinks(beam.PTransform):
         settled = (
             groups | "GroupByLink" >> beam.CoGroupByKey() | "Settle" >> beam.FlatMap(Timed("dedup", _settle))
         )
-        fetch, duplicates = settled | "FetchOrDrop" >> beam.Partition(
-            lambda kv, _: 0 if kv[0] == "fetch" else 1, 2
+        fetch, seen, copies = settled | "ByOutcome" >> beam.Partition(
+            lambda kv, _: ("fetch", "seen", "copy").index(kv[0]), 3
         )
         to_fetch = (
             own | "OwnRecords" >> beam.Map(lambda kv: kv[1]),
             fetch | "ToFetch" >> beam.Map(lambda kv: kv[1]),
         ) | "AllToFetch" >> beam.Flatten()
-        return to_fetch, duplicates | "SeenRows" >> beam.Map(lambda kv: kv[1])
+        return (
+            to_fetch,
+            seen | "SeenRows" >> beam.Map(lambda kv: kv[1]),
+            copies | "Copies" >> beam.Map(lambda kv: kv[1]),
+        )
+
+
+class ResolveCopies(beam.PTransform):
+    """(copies from :class:`SkipSeenLinks`, this run's ``links`` rows) → ``url`` duplicates rows
+    pointing at what the one fetch of their link became."""
+
+    def expand(self, copies_and_links):
+        copies, links = copies_and_links
+        return (
+            {"copy": copies, "link": links | "LinkByKey" >> beam.Map(lambda row: (row["link"], row))}
+            | "JoinLinks" >> beam.CoGroupByKey()
+            | "Resolve"
+            >> beam.FlatMap(lambda kv: [resolve_copy(copy, list(kv[1]["link"])) for copy in kv[1]["copy"]])
+        )
+
+
+class CountCopies(beam.PTransform):
+    """(kept articles, resolved ``url`` duplicates rows) → the articles, whose ``copies`` also
+    counts the copies of their link that were never fetched (:class:`ResolveCopies`).
+
+    Those copies are few (a link listed twice in one run), so their counts travel as a side
+    input and the articles are not shuffled again."""
+
+    def expand(self, articles_and_copies):
+        articles, resolved = articles_and_copies
+        extra = (
+            resolved
+            | "CopyOf" >> beam.FlatMap(lambda row: [(row["duplicate_of"], 1)] if row.get("duplicate_of") else [])
+            | "PerArticle" >> beam.CombinePerKey(sum)
+        )
+        return articles | "AddCopies" >> beam.Map(add_copies, beam.pvalue.AsDict(extra))
 
 
 class RememberLinks(beam.PTransform):
-    """(articles, duplicates rows, errors rows) of this run → its ``links`` rows: each link it
-    fetched and settled, by its best outcome, stamped with ``fetched_at``."""
+    """(articles, duplicates rows, errors rows) of what this run fetched → its ``links`` rows:
+    each link it settled, by its best outcome, stamped with ``fetched_at``."""
 
     def __init__(self, fetched_at):
         super().__init__()

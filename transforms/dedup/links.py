@@ -76,22 +76,35 @@ def duplicate_row(record: InputRecord, link: str, duplicate_of: str, reason: str
 
 
 def settle(link: str, records: Iterable[InputRecord], prior: Iterable[dict]) -> Iterator:
-    """The records of one link → ``("fetch", record)`` for the one to fetch, and
-    ``("duplicate", row)`` for the rest: all of them when an earlier run settled the link
-    (``seen_link``, a duplicate of what that run found), else all but the first by
-    :func:`pick_order` (``url``, a duplicate of the id the link gives)."""
+    """The records of one link → ``("fetch", record)`` for the one to fetch; ``("seen", row)``
+    for each when an earlier run settled the link (``seen_link``, a duplicate of what that run
+    found); else ``("copy", row)`` for all but the first by :func:`pick_order` (``url``
+    duplicates, whose ``duplicate_of`` :func:`resolve_copy` sets once the fetched one is settled)."""
     ordered = sorted(records, key=pick_order)
     known = list(prior)
     if known:
         earlier = latest(known)
         for record in ordered:
-            yield "duplicate", duplicate_row(record, link, earlier["article_id"], "seen_link")
+            yield "seen", duplicate_row(record, link, earlier["article_id"], "seen_link")
         return
     if not ordered:
         return
     yield "fetch", ordered[0]
     for record in ordered[1:]:
-        yield "duplicate", duplicate_row(record, link, article_id(link), "url")
+        yield "copy", (link, duplicate_row(record, link, article_id(link), "url"))
+
+
+def resolve_copy(copy: dict, settled: list[dict]) -> dict:
+    """A ``url`` duplicate of a link fetched once this run, pointing at what that fetch became:
+    the article kept (or the one it was a copy of); for a failed fetch, the link's own id."""
+    return {**copy, "duplicate_of": settled[0]["article_id"]} if settled else copy
+
+
+def add_copies(article: dict, extra: dict) -> dict:
+    """The kept article with ``copies`` raised by its never-fetched copies (``extra``: article id →
+    how many)."""
+    more = extra.get(article["article_id"], 0)
+    return {**article, "copies": article["copies"] + more} if more else article
 
 
 def http_key(url: Optional[str]) -> Optional[str]:

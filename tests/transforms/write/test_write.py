@@ -127,6 +127,8 @@ def test_tables_are_delta_tables_partitioned_and_committed_with_a_runs_row(tmp_p
         "keywords": (0, 0),
         "errors": (1, 1),
         "fingerprints": (0, 0),
+        "links": (0, 0),
+        "feeds": (0, 0),
         "runs": (1, 1),
     }
     assert run["versions"] == [{"package": "newsbeam", "version": "0.1.0"}]
