@@ -24,7 +24,7 @@ from newsbeam.transforms.common.fetching import FetchPolicy
 from newsbeam.transforms.common.progress import ReportProgress
 from newsbeam.transforms.common.redact import redact_options
 from newsbeam.transforms.common.timing import stage_seconds
-from newsbeam.pipeline.state import StatePlan, earlier_rows, plan_state
+from newsbeam.pipeline.state import StatePlan, earlier_rows, plan_state, window_start
 from newsbeam.transforms.dedup import (
     CountCopies,
     Deduplicate,
@@ -131,8 +131,12 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext, state: Optio
     refetch_before = (
         ctx.started_at - dt.timedelta(days=opts.refetch_after) if opts.refetch_after is not None else None
     )
-    records, seen, copies = records | "SkipSeenLinks" >> SkipSeenLinks(
-        earlier_rows(p, state, "links"), refetch_before
+    # a remembered link met in the window's first day is carried into today's partition
+    carry_through = window_start(ctx.run_date, opts.dedup_lookback_days)
+    records, seen, copies, carried = records | "SkipSeenLinks" >> SkipSeenLinks(
+        earlier_rows(p, state, "links", with_day=True),
+        refetch_before,
+        carry_through if carry_through < ctx.run_date else None,
     )
     if opts.max_articles is not None:
         records, limit_errors = records | "LimitRecords" >> LimitRecords(opts.max_articles)
@@ -163,8 +167,9 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext, state: Optio
     articles = articles | "PlanNlp" >> beam.Map(nlp_plan, nlp)
     extracted, extract_errors = articles | "ExtractFromText" >> ExtractFromText(nlp, opts.progress_dir)
     errors = (*stage_errors, extract_errors) | "AllErrors" >> beam.Flatten()
-    links = (articles, dropped, errors) | "RememberLinks" >> RememberLinks(ctx.started_at)
-    resolved = (copies, links) | "ResolveCopies" >> ResolveCopies()
+    fetched_links = (articles, dropped, errors) | "RememberLinks" >> RememberLinks(ctx.started_at)
+    links = (fetched_links, carried) | "AllLinks" >> beam.Flatten()
+    resolved = (copies, fetched_links) | "ResolveCopies" >> ResolveCopies()
     kept = (articles, resolved) | "CountCopies" >> CountCopies()
     duplicates = (seen, resolved, dropped) | "AllDuplicates" >> beam.Flatten()
 

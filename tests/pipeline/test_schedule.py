@@ -196,6 +196,45 @@ def test_state_is_read_from_the_lookback_window_only(http_server, tmp_path, look
         assert second["duplicates"] == 2
 
 
+def test_a_link_still_listed_is_carried_through_the_window_and_one_no_longer_listed_falls_out(
+    http_server, tmp_path
+):
+    """With a 1-day window (the run's day and the one before), a link the list keeps for days is
+    fetched once: when its newest row is in the window's first day, the run writes it again into
+    its own day (with a 30-day window, once in 30 days). A link missing from the list for longer
+    than the window falls out and is fetched again."""
+    out = tmp_path / "out"
+    serve_pages(http_server, PAGES[:2])
+    both, first_only = _urls(tmp_path, http_server.base, PAGES[:2]), None
+    start = dt.datetime(2026, 3, 1, 12, tzinfo=dt.timezone.utc)
+    window = ["--dedup_lookback_days", "1"]
+
+    def run_on(day: int, run_id: str, spec: str) -> dict:
+        with mock.patch("newsbeam.pipeline.run.utc_now", return_value=start + dt.timedelta(days=day)):
+            return newsbeam(out, run_id, spec, extra=window)
+
+    run_on(0, "d0", both)
+    (tmp_path / "one").mkdir()
+    first_only = _urls(tmp_path / "one", http_server.base, PAGES[:1])
+    http_server.hits.clear()
+    days = [run_on(1, "d1", first_only), run_on(1, "d1b", first_only), run_on(2, "d2", first_only)]
+    days.append(run_on(3, "d3", both))
+    assert [row["duplicates"] for row in days] == [1, 1, 1, 1]
+    assert page_hits(http_server) == [f"/news/{PAGES[1].stem}"]  # only the one that left the list
+    con = connect(str(out))
+    carried = con.execute(
+        "SELECT run_id, count(*), count(DISTINCT fetched_at) FROM links WHERE link LIKE ? GROUP BY 1 ORDER BY 1",
+        [f"%/news/{PAGES[0].stem}"],
+    ).fetchall()
+    # written by the fetch, then carried by the first run of each later day (its newest row was in
+    # that run's first window day), not by d1b: by then its newest row was d1's, in its own day
+    assert carried == [("d0", 1, 1), ("d1", 1, 1), ("d2", 1, 1), ("d3", 1, 1)]
+    fetched_at = con.execute(
+        "SELECT DISTINCT fetched_at FROM links WHERE link LIKE ?", [f"%/news/{PAGES[0].stem}"]
+    )
+    assert len(fetched_at.fetchall()) == 1  # a carried row keeps the fetch's time (--refetch_after)
+
+
 def test_a_backfill_lands_on_the_day_it_covered(tmp_path):
     out = tmp_path / "out"
     dump = tmp_path / "day.jsonl"

@@ -63,20 +63,23 @@ __all__ = ["Deduplicate", "DedupParams", "SkipSeenLinks", "ResolveCopies", "Coun
 
 
 class SkipSeenLinks(beam.PTransform):
-    """Input records → (records to fetch, ``seen_link`` duplicates rows, copies), before
-    anything is fetched.
+    """Input records → (records to fetch, ``seen_link`` duplicates rows, copies, carried
+    ``links`` rows), before anything is fetched.
 
     A record fetched over HTTP whose link an earlier run settled (``prior``: ``links`` rows of
-    the lookback window, or None) is a ``seen_link`` duplicate; of the records of one run that
-    share a link, one is fetched and the others are copies, (link, ``url`` duplicates row)
-    pairs for :class:`ResolveCopies` (:mod:`.links`). With ``refetch_before``
-    (``--refetch_after``), links fetched before that time are fetched again.
+    the lookback window with their partition's ``run_date``, or None) is a ``seen_link``
+    duplicate; of the records of one run that share a link, one is fetched and the others are
+    copies, (link, ``url`` duplicates row) pairs for :class:`ResolveCopies` (:mod:`.links`).
+    With ``refetch_before`` (``--refetch_after``), links fetched before that time are fetched
+    again. A seen link whose newest row is on or before ``carry_through`` (the window's first
+    day) has that row carried into this run's ``links`` partition.
     """
 
-    def __init__(self, prior=None, refetch_before=None):
+    def __init__(self, prior=None, refetch_before=None, carry_through=None):
         super().__init__()
         self._prior = prior
         self._refetch_before = refetch_before
+        self._carry_through = carry_through
 
     def expand(self, records):
         keyed = records | "KeyByLink" >> beam.Map(lambda r: (fetch_link(r), r))
@@ -89,10 +92,12 @@ class SkipSeenLinks(beam.PTransform):
                 | "PriorByLink" >> beam.Map(lambda row: (row["link"], row))
             )
         settled = (
-            groups | "GroupByLink" >> beam.CoGroupByKey() | "Settle" >> beam.FlatMap(Timed("dedup", _settle))
+            groups
+            | "GroupByLink" >> beam.CoGroupByKey()
+            | "Settle" >> beam.FlatMap(Timed("dedup", _settle), self._carry_through)
         )
-        fetch, seen, copies = settled | "ByOutcome" >> beam.Partition(
-            lambda kv, _: ("fetch", "seen", "copy").index(kv[0]), 3
+        fetch, seen, copies, carry = settled | "ByOutcome" >> beam.Partition(
+            lambda kv, _: ("fetch", "seen", "copy", "carry").index(kv[0]), 4
         )
         to_fetch = (
             own | "OwnRecords" >> beam.Map(lambda kv: kv[1]),
@@ -102,6 +107,7 @@ class SkipSeenLinks(beam.PTransform):
             to_fetch,
             seen | "SeenRows" >> beam.Map(lambda kv: kv[1]),
             copies | "Copies" >> beam.Map(lambda kv: kv[1]),
+            carry | "Carried" >> beam.Map(lambda kv: kv[1]),
         )
 
 
@@ -130,7 +136,8 @@ class CountCopies(beam.PTransform):
         articles, resolved = articles_and_copies
         extra = (
             resolved
-            | "CopyOf" >> beam.FlatMap(lambda row: [(row["duplicate_of"], 1)] if row.get("duplicate_of") else [])
+            | "CopyOf"
+            >> beam.FlatMap(lambda row: [(row["duplicate_of"], 1)] if row.get("duplicate_of") else [])
             | "PerArticle" >> beam.CombinePerKey(sum)
         )
         return articles | "AddCopies" >> beam.Map(add_copies, beam.pvalue.AsDict(extra))
@@ -288,6 +295,6 @@ def _by_root(joined):
     return [(root, member) for member in grouped["member"]]
 
 
-def _settle(grouped):
+def _settle(grouped, carry_through=None):
     link, found = grouped
-    return settle(link, found["records"], found.get("prior", []))
+    return settle(link, found["records"], found.get("prior", []), carry_through)

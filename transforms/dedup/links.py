@@ -64,6 +64,18 @@ def still_seen(row: dict, refetch_before: Optional[dt.datetime]) -> bool:
     return refetch_before is None or row["fetched_at"] >= refetch_before
 
 
+def carried(link: str, row: dict) -> dict:
+    """A remembered link's ``links`` row, to write again in this run's partition: the outcome and
+    ``fetched_at`` of the fetch that settled it (so ``--refetch_after`` still counts from then)."""
+    return {
+        "link": link,
+        "article_id": row["article_id"],
+        "outcome": row["outcome"],
+        "error_kind": row["error_kind"],
+        "fetched_at": row["fetched_at"],
+    }
+
+
 def duplicate_row(record: InputRecord, link: str, duplicate_of: str, reason: str) -> dict:
     return {
         "article_id": article_id(link),
@@ -75,17 +87,25 @@ def duplicate_row(record: InputRecord, link: str, duplicate_of: str, reason: str
     }
 
 
-def settle(link: str, records: Iterable[InputRecord], prior: Iterable[dict]) -> Iterator:
+def settle(
+    link: str, records: Iterable[InputRecord], prior: Iterable[dict], carry_through: Optional[dt.date] = None
+) -> Iterator:
     """The records of one link → ``("fetch", record)`` for the one to fetch; ``("seen", row)``
     for each when an earlier run settled the link (``seen_link``, a duplicate of what that run
     found); else ``("copy", row)`` for all but the first by :func:`pick_order` (``url``
-    duplicates, whose ``duplicate_of`` :func:`resolve_copy` sets once the fetched one is settled)."""
+    duplicates, whose ``duplicate_of`` :func:`resolve_copy` sets once the fetched one is settled).
+
+    A seen link whose newest row is in a partition on or before ``carry_through`` (the window's
+    first day) also gives ``("carry", links row)``: its row written again today, so a link the
+    inputs keep listing stays in the window (:func:`carried`)."""
     ordered = sorted(records, key=pick_order)
     known = list(prior)
     if known:
         earlier = latest(known)
         for record in ordered:
             yield "seen", duplicate_row(record, link, earlier["article_id"], "seen_link")
+        if ordered and carry_through is not None and max(row["run_date"] for row in known) <= carry_through:
+            yield "carry", carried(link, earlier)
         return
     if not ordered:
         return
