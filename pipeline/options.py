@@ -178,7 +178,8 @@ class NewsbeamOptions(PipelineOptions):
             "--ignore_earlier_runs",
             action="store_true",
             default=False,
-            help="Deduplicate within this run only, not against the articles earlier runs wrote to --output.",
+            help="Read no state of earlier runs: deduplicate within this run only, fetch every link "
+            "and send feeds no conditional headers.",
         )
         parser.add_argument(
             "--dedup_lookback_days",
@@ -186,8 +187,9 @@ class NewsbeamOptions(PipelineOptions):
             default=DEFAULT_LOOKBACK_DAYS,
             metavar="DAYS",
             help="Earlier runs deduplicated against, and whose links are not fetched again: those "
-            "of the last DAYS days before the run's day (partitions read, the rest pruned), so a "
-            f"run's state read stays the same size however old the output. Default: {DEFAULT_LOOKBACK_DAYS}",
+            "of the run's day and the DAYS days before it (partitions read, the rest pruned), so a "
+            "run's state read stays the same size however old the output; a link the inputs keep "
+            f"listing stays in the window. Default: {DEFAULT_LOOKBACK_DAYS}",
         )
         parser.add_argument(
             "--refetch_after",
