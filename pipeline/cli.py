@@ -568,9 +568,13 @@ def print_summary(row: dict, output: str, wall_seconds: float, stage_seconds: Op
     print(f"  errors              {row['errors']:>8}")
     print(f"  accounted for       {accounted:>8}  (articles + duplicates + errors = inputs)")
     if row.get("feeds_not_modified"):
-        print(f"  feeds unchanged     {row['feeds_not_modified']:>8}  (answered 304 Not Modified: nothing new, not parsed)")
+        print(
+            f"  feeds unchanged     {row['feeds_not_modified']:>8}  (answered 304 Not Modified: nothing new, not parsed)"
+        )
     if row.get("state_bytes_read") is not None:
-        print(f"  state read          {row['state_bytes_read']:>8}  bytes of earlier runs (fingerprints, links, feeds)")
+        print(
+            f"  state read          {row['state_bytes_read']:>8}  bytes of earlier runs (fingerprints, links, feeds)"
+        )
     if row["extract_errors"]:
         print(
             f"  extraction errors   {row['extract_errors']:>8}  (articles kept, an extraction failed: see errors)"

@@ -111,7 +111,10 @@ def test_the_api_returns_the_alert(tmp_path):
         (["--input", str(SAMPLES / "stories"), "--min_articles", "-1"], "--min_articles must be 0"),
         (["--input", str(SAMPLES / "stories"), "--max_input_error_ratio", "1.5"], "between 0 and 1"),
         (["--input", str(SAMPLES / "stories"), "--max_input_error_ratio", "-0.1"], "between 0 and 1"),
-        (["--input", str(SAMPLES / "stories"), "--dedup_lookback_days", "-1"], "--dedup_lookback_days must be 0"),
+        (
+            ["--input", str(SAMPLES / "stories"), "--dedup_lookback_days", "-1"],
+            "--dedup_lookback_days must be 0",
+        ),
         (["--input", str(SAMPLES / "stories"), "--refetch_after", "-2"], "--refetch_after must be 0"),
     ],
 )

@@ -80,7 +80,10 @@ def test_a_second_run_of_the_same_stories_adds_up_and_writes_them_once(output, c
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["run", "--input", str(SAMPLES / "stories"), "--bogus_option", "1"], "unknown option(s) --bogus_option"),
+        (
+            ["run", "--input", str(SAMPLES / "stories"), "--bogus_option", "1"],
+            "unknown option(s) --bogus_option",
+        ),
         (["run", "--input", "/nonexistent/feeds/*.xml"], "matches no files"),
         (["run", "--input", str(SAMPLES / "stories"), "--run_id", "../escape"], "--run_id"),
         (["parse", "/nonexistent.html"], "no such file"),

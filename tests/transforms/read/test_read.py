@@ -244,7 +244,9 @@ def test_urls_are_fetched_and_sniffed(http_server):
     http_server.add("/page", "<!doctype html><html><body><p>Story.</p></body></html>")
     specs = [f"{http_server.base}/feed", f"{http_server.base}/page", f"{http_server.base}/gone"]
     with TestPipeline() as p:
-        records, errors, _ = p | ReadInputs(specs, FetchPolicy(timeout=5, max_bytes=100_000, allow_private=True))
+        records, errors, _ = p | ReadInputs(
+            specs, FetchPolicy(timeout=5, max_bytes=100_000, allow_private=True)
+        )
         assert_that(
             records | beam.Map(lambda r: (r.input_kind, r.url)),
             equal_to(
