@@ -24,7 +24,7 @@ from newsbeam.transforms.common.fetching import FetchPolicy
 from newsbeam.transforms.common.progress import ReportProgress
 from newsbeam.transforms.common.redact import redact_options
 from newsbeam.transforms.common.timing import stage_seconds
-from newsbeam.pipeline.state import StatePlan, earlier_rows, plan_state, window_start
+from newsbeam.pipeline.state import StatePlan, carry_through, earlier_rows, plan_state
 from newsbeam.transforms.dedup import (
     CountCopies,
     Deduplicate,
@@ -131,12 +131,10 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext, state: Optio
     refetch_before = (
         ctx.started_at - dt.timedelta(days=opts.refetch_after) if opts.refetch_after is not None else None
     )
-    # a remembered link met in the window's first day is carried into today's partition
-    carry_through = window_start(ctx.run_date, opts.dedup_lookback_days)
     records, seen, copies, carried = records | "SkipSeenLinks" >> SkipSeenLinks(
         earlier_rows(p, state, "links", with_day=True),
         refetch_before,
-        carry_through if carry_through < ctx.run_date else None,
+        carry_through(ctx.run_date, opts.dedup_lookback_days),
     )
     if opts.max_articles is not None:
         records, limit_errors = records | "LimitRecords" >> LimitRecords(opts.max_articles)

@@ -36,6 +36,13 @@ def window_start(day: dt.date, lookback_days: int) -> dt.date:
     return day - dt.timedelta(days=lookback_days)
 
 
+def carry_through(day: dt.date, lookback_days: int) -> Optional[dt.date]:
+    """The day on or before which a remembered link's newest row is carried into ``day``'s
+    partition: the window's first day, or None for a window of ``day`` alone (nothing older)."""
+    start = window_start(day, lookback_days)
+    return start if start < day else None
+
+
 def state_files(
     output: str, name: str, since: dt.date, storage: Optional[dict] = None
 ) -> list[tuple[str, int, dt.date]]:
