@@ -94,7 +94,10 @@ def evaluate_page(corpus: Path, gold: dict, systems: tuple = SYSTEMS) -> dict:
     parsers = {
         "newspaper4k alone": lambda: offset_kept(read_with_newspaper(html, gold["url"])),
         "trafilatura alone": lambda: offset_kept(
-            {**(r := read_with_trafilatura(html, gold["url"], furniture_out=False)), "published_at": parse_when(r["published"])}
+            {
+                **(r := read_with_trafilatura(html, gold["url"], furniture_out=False)),
+                "published_at": parse_when(r["published"]),
+            }
         ),
         "newsbeam": lambda: article_from_record(record),
     }
@@ -166,16 +169,22 @@ def misses(pages: list[dict], golds: dict, field: str) -> str:
             continue
         gold = golds[page["file"]]
         ours = {"title": mine["title"], "date": mine["published_at"], "authors": mine["authors"]}[field]
-        out.append(f"{page['file']} {page['url']}\n  gold: {gold[field]!r}\n  ours: {ours!r} ({mine['title_source']})")
+        out.append(
+            f"{page['file']} {page['url']}\n  gold: {gold[field]!r}\n  ours: {ours!r} ({mine['title_source']})"
+        )
     return "\n".join(out)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help=f"Default: {DEFAULT_CORPUS}")
-    parser.add_argument("--json", type=Path, default=None, metavar="FILE", help="Write every per-page result here.")
+    parser.add_argument(
+        "--json", type=Path, default=None, metavar="FILE", help="Write every per-page result here."
+    )
     parser.add_argument("--limit", type=int, default=None, metavar="N", help="Only the first N pages.")
-    parser.add_argument("--misses", choices=("title", "date", "authors"), help="List newsbeam's misses on FIELD.")
+    parser.add_argument(
+        "--misses", choices=("title", "date", "authors"), help="List newsbeam's misses on FIELD."
+    )
     args = parser.parse_args(argv)
     if not (args.corpus / "gold.jsonl").is_file():
         print(f"eval_naeb: no corpus at {args.corpus} (no gold.jsonl); nothing to evaluate.")
@@ -189,7 +198,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     pages = [evaluate_page(args.corpus, gold, systems) for gold in golds]
     if args.misses:
         print(misses(pages, {g["file"]: g for g in golds}, args.misses))
-        n, value = mean_of(pages, "newsbeam", {"title": "title_exact", "date": "date_same_day", "authors": "authors_f1"}[args.misses])
+        n, value = mean_of(
+            pages,
+            "newsbeam",
+            {"title": "title_exact", "date": "date_same_day", "authors": "authors_f1"}[args.misses],
+        )
         print(f"\nnewsbeam {args.misses}: {value:.3f} over {n} pages")
         return 0
     print(report(pages, time.perf_counter() - started))

@@ -99,7 +99,12 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     parse = commands.add_parser("parse", help="Parse one page as the pipeline would and print the article.")
-    parse.add_argument("file", metavar="FILE", help="An HTML or plain-text file, or - for standard input.")
+    parse.add_argument(
+        "file",
+        metavar="FILE",
+        help="One HTML page or plain-text story, or - for standard input (a WARC, dump, feed or "
+        "list holds many: newsbeam run reads those).",
+    )
     parse.add_argument("--url", default=None, help="The page's URL (default: the file's file:// URI).")
     parse.add_argument(
         "--format",
@@ -591,8 +596,13 @@ def print_summary(row: dict, output: str, wall_seconds: float, stage_seconds: Op
 # ---------------------------------------------------------------- parse
 
 
+#: ``parse`` whose reader closed the pipe early (``| head``): 128 + SIGPIPE, the code a shell
+#: reports for ``cat`` or ``git log`` cut short the same way.
+EXIT_SIGPIPE = 141
+
+
 def command_parse(args) -> int:
-    from newsbeam.pipeline.page import parse_page
+    from newsbeam.pipeline.page import parse_page, several_stories
     from newsbeam.transforms.common.errors import InputError
     from newsbeam.transforms.read.specs import to_uri
 
@@ -607,17 +617,57 @@ def command_parse(args) -> int:
             data = handle.read()
         location = args.file
         url = args.url or to_uri(args.file)
+    # Parsed as one page, a WARC or a dump would give the title of one record and the body of another.
+    found = several_stories(data, "" if args.file == "-" else args.file)
+    if found:
+        raise UsageError(_not_one_page(args.file, data, *found))
     candidates: dict = {}
     try:
         article = parse_page(data, url, location, explain=candidates)
     except InputError as exc:
         raise RuntimeError(f"{exc.kind}: {exc.message}") from exc
     if args.explain:
-        print(explain(article, candidates))
-    elif args.format == "text":
-        print(article["text"])
-    else:
-        print(json.dumps(article, default=_json_default, ensure_ascii=False, indent=2))
+        return _print_to_pipe(explain(article, candidates))
+    if args.format == "text":
+        return _print_to_pipe(article["text"])
+    return _print_to_pipe(json.dumps(article, default=_json_default, ensure_ascii=False, indent=2))
+
+
+def _not_one_page(file: str, data: bytes, kind: str, what: str) -> str:
+    """The sentence that turns a file of many stories away from ``parse`` and names the
+    ``newsbeam run`` that reads them, with ``kind:`` when a run would not tell the kind itself."""
+    import shlex
+
+    from newsbeam.pipeline.page import inflated_head
+    from newsbeam.transforms.read.specs import kind_from_name, sniff_kind
+
+    name = "standard input" if file == "-" else file
+    if kind == "json":
+        return (
+            f"{name} is {what}; newsbeam parse reads one page, and newsbeam run reads stories "
+            "as JSON lines, one object a line: newsbeam run --input stories.jsonl --output out"
+        )
+    if file == "-":  # a run reads files and URLs, not standard input
+        return f"{name} is {what}, and newsbeam parse reads one page; to read them all, save it as FILE: newsbeam run --input FILE --output out"
+    # As a run tells an input's kind: by its name, else by its content.
+    told = kind_from_name(file) or sniff_kind(inflated_head(data))
+    spec = shlex.quote(file if told == kind else f"{kind}:{file}")
+    return f"{name} is {what}, and newsbeam parse reads one page; to read them all: newsbeam run --input {spec} --output out"
+
+
+def _print_to_pipe(text: str) -> int:
+    """Print ``text``; a reader that closes the pipe early (``newsbeam parse page.html | head -1``)
+    ends the command quietly, with EXIT_SIGPIPE."""
+    try:
+        print(text)
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at exit
+    except BrokenPipeError:
+        # What is still buffered would fail again at exit ("Exception ignored ... BrokenPipeError"):
+        # stdout goes to /dev/null so that last flush has somewhere to go.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_SIGPIPE
     return EXIT_OK
 
 

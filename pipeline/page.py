@@ -10,6 +10,8 @@ read it), except ``run_id``, which only a run has.
 from __future__ import annotations
 
 import gzip
+import json
+import zlib
 from typing import Optional
 
 from newsbeam.schemas import articles
@@ -18,7 +20,26 @@ from newsbeam.transforms.common.records import InputRecord
 from newsbeam.transforms.dedup.urls import with_ids
 from newsbeam.transforms.extract.nlp import NlpConfig, nlp_plan
 from newsbeam.transforms.parse.article import article_from_record, quiet_parser_warnings
-from newsbeam.transforms.read.specs import sniff_kind
+from newsbeam.transforms.read.specs import kind_from_name, sniff_kind
+
+#: Inputs that hold many stories, by the kind a sniff of their first bytes finds: what they are.
+SEVERAL_STORIES = {
+    "warc": "a WARC archive of many pages",
+    "jsonl": "a JSON lines dump, a story a line",
+    "rss": "a feed of many stories",
+    "opml": "an OPML list of feeds",
+    "sitemap": "a sitemap of many pages",
+    "urls": "a list of URLs",
+}
+
+#: What a feed or sitemap is called, by its root element (each sniffs as ``rss`` or ``sitemap``).
+_ROOTS = {
+    b"<rss": "an RSS feed of many stories",
+    b"<feed": "an Atom feed of many stories",
+    b"<rdf:rdf": "an RSS 1.0 (RDF) feed of many stories",
+    b"<sitemapindex": "a sitemap index of many sitemaps",
+    b"<urlset": "a sitemap of many pages",
+}
 
 
 def parse_page(data: bytes, url: str, input_ref: str, explain: Optional[dict] = None) -> dict:
@@ -37,3 +58,59 @@ def parse_page(data: bytes, url: str, input_ref: str, explain: Optional[dict] = 
     row = {**article, "cluster_id": article["article_id"], "copies": 1, "run_id": None}
     table = articles.TABLE
     return {column: row[column] for column in [*table.columns, table.partition_key]}
+
+
+def several_stories(data: bytes, name: str = "") -> Optional[tuple[str, str]]:
+    """(the ``--input`` kind a run reads it as, what it is) when ``data`` holds many stories
+    rather than one page: a WARC or ARC archive, a JSON lines dump, a feed, an OPML list, a
+    sitemap or a URL list (gzipped or not); ``("json", ...)`` for a JSON document, which is no
+    page either; None for one HTML page or text story. Found from the content; the file
+    ``name`` counts only for what sniffs as text, a ``.csv`` of URLs under a header row."""
+    head = inflated_head(data)
+    kind = sniff_kind(head)
+    if kind == "text" and kind_from_name(name) == "urls":
+        kind = "urls"
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")):
+        return _json_kind(data)
+    if head.startswith(b"filedesc://"):  # ARC, the WARC's predecessor: warcio reads both
+        return "warc", "an ARC archive of many pages"
+    if kind not in SEVERAL_STORIES:
+        return None
+    if kind in ("rss", "sitemap"):
+        lowered = head[:4096].lower()
+        roots = [(lowered.find(root), what) for root, what in _ROOTS.items() if root in lowered]
+        if roots:
+            return kind, min(roots)[1]  # the first of them is the root: an RSS item may hold <feed...>
+    return kind, SEVERAL_STORIES[kind]
+
+
+def inflated_head(data: bytes, size: int = 1 << 16) -> bytes:
+    """The first bytes of ``data``, inflated if gzipped (a WARC.gz may be gigabytes: only its head)."""
+    if data[:2] != b"\x1f\x8b":
+        return data[:size]
+    try:
+        return zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(data, size)
+    except zlib.error:
+        return data[:size]  # not gzip after all: parse_page says so
+
+
+def _json_kind(data: bytes) -> Optional[tuple[str, str]]:
+    """A JSON lines dump when its first line is a JSON object, a JSON document when the whole
+    file is one; None for text that only starts like JSON ("[Updated] ...")."""
+    try:
+        data = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+    except (OSError, EOFError, zlib.error):
+        return None
+    first = next((line for line in data.splitlines() if line.strip()), b"")
+    if isinstance(_json_value(first), dict):
+        return "jsonl", SEVERAL_STORIES["jsonl"]
+    if isinstance(_json_value(data), (dict, list)):
+        return "json", "a JSON document, not a page or a text story"
+    return None
+
+
+def _json_value(document: bytes):
+    try:
+        return json.loads(document)
+    except ValueError:  # UnicodeDecodeError too
+        return None

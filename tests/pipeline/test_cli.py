@@ -2,6 +2,7 @@
 
 import csv
 import datetime as dt
+import gzip
 import io
 import json
 import os
@@ -12,8 +13,10 @@ import tempfile
 
 import pytest
 
-from newsbeam.pipeline.cli import format_table, main
+from newsbeam.pipeline.cli import EXIT_SIGPIPE, format_table, main
+from newsbeam.pipeline.page import several_stories
 from tests.conftest import ROOT, SAMPLES
+from tests.transforms.read.test_warc import write_warc
 
 PAGE = SAMPLES / "pages" / "harbour-bridge-reopens.html"
 
@@ -163,6 +166,110 @@ def test_parse_of_a_page_without_text_fails_with_the_reason(tmp_path, capsys):
     empty.write_text("<html><body><nav>Home</nav></body></html>")
     assert main(["parse", str(empty)]) == 1
     assert "no_text" in capsys.readouterr().err
+
+
+def _plain_warc(path):
+    write_warc(path)  # gzipped record by record, whatever the name
+    path.write_bytes(gzip.decompress(path.read_bytes()))
+
+
+def _arc(path):
+    body = b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n" + PAGE.read_bytes()
+    about = b"1 0 InternetArchive\nURL IP-address Archive-date Content-type Archive-length\n"
+    path.write_bytes(
+        b"filedesc://crawl.arc 0.0.0.0 20261120090000 text/plain %d\n%b\n" % (len(about), about)
+        + b"https://news.example.org/a 1.2.3.4 20261120090000 text/html %d\n%b\n" % (len(body), body)
+    )
+
+
+def _sample(name):
+    return lambda path: path.write_bytes((SAMPLES / name).read_bytes())
+
+
+def _text(text):
+    return lambda path: path.write_text(text)
+
+
+SITEMAP = '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://news.example.org/a</loc></url></urlset>'
+OPML = '<?xml version="1.0"?><opml version="2.0"><body><outline xmlUrl="https://news.example.org/feed"/></body></opml>'
+
+
+@pytest.mark.parametrize(
+    "name, write, what, kind",
+    [
+        ("capture.warc", _plain_warc, "a WARC archive of many pages", ""),
+        ("capture.warc.gz", write_warc, "a WARC archive of many pages", ""),
+        ("capture", write_warc, "a WARC archive of many pages", ""),  # gzipped, and only the content says so
+        ("crawl.arc", _arc, "an ARC archive of many pages", "warc:"),
+        ("wire.jsonl", _sample("dumps/wire.jsonl"), "a JSON lines dump, a story a line", ""),
+        ("wire.txt", _sample("dumps/wire.jsonl"), "a JSON lines dump, a story a line", "jsonl:"),
+        ("world.xml", _sample("feeds/world.rss"), "an RSS feed of many stories", ""),
+        ("business.xml", _sample("feeds/business.atom"), "an Atom feed of many stories", ""),
+        ("sitemap.xml", _text(SITEMAP), "a sitemap of many pages", ""),
+        ("feeds.opml", _text(OPML), "an OPML list of feeds", ""),
+        (
+            "links.txt",
+            _text("https://news.example.org/a\nhttps://news.example.org/b\n"),
+            "a list of URLs",
+            "urls:",
+        ),
+    ],
+)
+def test_parse_turns_a_file_of_many_stories_to_newsbeam_run(tmp_path, capsys, name, write, what, kind):
+    path = tmp_path / name
+    write(path)
+    assert main(["parse", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"newsbeam: error: {path} is {what}, and newsbeam parse reads one page; "
+        f"to read them all: newsbeam run --input {kind}{path} --output out\n"
+    )
+
+
+def test_parse_turns_a_json_document_and_a_piped_warc_away(tmp_path, capsys, monkeypatch):
+    story = tmp_path / "story.json"
+    story.write_text(json.dumps({"url": "https://news.example.org/a", "text": "A story. " * 40}, indent=2))
+    assert main(["parse", str(story)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"newsbeam: error: {story} is a JSON document, not a page or a text story;")
+    assert "newsbeam run --input stories.jsonl --output out" in err
+
+    write_warc(tmp_path / "capture")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO((tmp_path / "capture").read_bytes())))
+    assert main(["parse", "-"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "newsbeam: error: standard input is a WARC archive of many pages"
+    )
+
+
+@pytest.mark.parametrize(
+    "page", sorted((SAMPLES / "pages").iterdir()) + sorted((SAMPLES / "stories").iterdir())
+)
+def test_every_bundled_page_and_story_is_one_page(page):
+    assert several_stories(page.read_bytes(), page.name) is None
+
+
+@pytest.mark.parametrize(
+    "argv, unbuffered",
+    [([], ""), (["--explain"], ""), (["--format", "text"], "1")],  # "": block-buffered, as a pipe is
+)
+def test_parse_into_a_closed_pipe_ends_quietly(argv, unbuffered):
+    reader, writer = os.pipe()
+    os.close(reader)  # closed before parse writes a byte: every write meets a closed pipe
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "newsbeam", "parse", str(PAGE), *argv],
+            cwd=ROOT,
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": unbuffered},
+        )
+    finally:
+        os.close(writer)
+    assert done.stderr == ""
+    assert done.returncode == EXIT_SIGPIPE == 141
 
 
 def test_query_formats(output, capsys):

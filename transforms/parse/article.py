@@ -88,7 +88,7 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None, rea
             "too_complex", f"the page has about {tags:,} tags, over the {MAX_TAGS:,} a page may have"
         )
     try:
-        evidence = page_evidence(lxml.html.fromstring(html))
+        evidence = page_evidence(lxml.html.fromstring(html.replace("\x00", "")))  # lxml reads NUL as U+FFFD
     except (ValueError, lxml.etree.ParserError):
         evidence = Evidence()
     try:
@@ -98,12 +98,11 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None, rea
     other = read_with_trafilatura(html, url)
     names = fields.site_names([v for _, v in evidence.site_name] + [other["site_name"] or ""], url)
 
-    titles = [c for c in evidence.title if c[0] in ("json-ld", "meta:og:title")]  # json-ld comes first
-    titles += [
-        ("trafilatura", other["title"]),
-        ("newspaper4k", paper and paper.title),
-        ("html:h1", evidence.h1),
-    ]
+    declared = evidence.title + ([("html:title", evidence.html_title)] if evidence.html_title else [])
+    headline = fields.choose_headline(evidence.headings, [value for _, value in declared], names)
+    titles = [("html:h1", headline)]
+    titles += [c for c in evidence.title if c[0] in ("json-ld", "meta:og:title")]  # json-ld comes first
+    titles += [("trafilatura", other["title"]), ("newspaper4k", paper and paper.title)]
     titles += [("html:title", evidence.html_title)]
     title, title_source = fields.choose_title(titles, names)
 

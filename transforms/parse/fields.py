@@ -105,6 +105,68 @@ def choose_title(
     return None, None
 
 
+#: Two headlines agree when this share of their words is shared (Dice over word sets): the
+#: visible one and an SEO variant of it ("... | Site", a truncated "...", a year added) do.
+MIN_AGREEMENT = 0.5
+
+
+def agreement(one: str, other: str) -> float:
+    """Dice coefficient of the two headlines' sets of case-folded words."""
+    mine, theirs = set(_WORD.findall(one.casefold())), set(_WORD.findall(other.casefold()))
+    return 2 * len(mine & theirs) / (len(mine) + len(theirs)) if mine or theirs else 0.0
+
+
+def more_than_a_label(text: str) -> bool:
+    """A headline, not a section, site or button label ("Football", "Log In", "기사 상세"): twelve
+    characters or more, in two words or more unless its script is written without spaces."""
+    return len(text) >= 12 and (len(text.split()) >= 2 or not text.isascii())
+
+
+def choose_headline(headings: list, declared: list[str], names: set[str]) -> Optional[str]:
+    """The headline the page shows its reader, from its visible ``<h1>``s (``structured.Heading``).
+
+    Site furniture (``<nav>``, ``<aside>``, ``<footer>`` outside the story) and the site's own
+    name are passed over. Among the rest, the heading that agrees best with a declared headline
+    (JSON-LD, og:title, twitter:title, ``<title>``) wins: it tells the story's headline from a
+    "Log In", a newsletter box or an author's name set as an ``<h1>``. When none agrees (the
+    declared ones are SEO variants), the first heading that is more than a label wins, in the
+    story's part of the page (``<article>``, ``<main>``) when the page marks one; None when there
+    is none, and the declared headlines are used. The winner is written as
+    :func:`as_declared` says.
+    """
+    usable = [h for h in headings if not h.in_chrome and not is_site_name(h.text, names)]
+    scored = [
+        (max((agreement(text, d) for d in declared if d for text in (h.text, h.full)), default=0.0), h)
+        for h in usable
+    ]
+    best = max((score for score, _ in scored), default=0.0)
+    if best >= MIN_AGREEMENT:
+        chosen = next(h for score, h in scored if score == best)
+    else:  # in the story's part when the page marks one, where a "Log In" or "Artikel merken" is not
+        marked = any(h.in_content for h in headings)
+        chosen = next((h for h in usable if more_than_a_label(h.text) and (h.in_content or not marked)), None)
+    return as_declared(chosen, declared, names) if chosen else None
+
+
+def as_declared(heading, declared: list[str], names: set[str]) -> str:
+    """The heading as the page's declared headline spells it, when that says the same words: the
+    kicker kept when the publisher declares "Kicker: Headline" and shows the kicker beside the
+    ``<h1>`` ("<div>Nach Gaetz-Rückzug</div><h1>Trump-Anwältin ...</h1>"), and the declared
+    punctuation where the ``<h1>`` loses it across its spans ("drauf : Stadt", "Flut Zwei").
+    Else the heading's own text, less a kicker set inside it."""
+    text, full = fold(heading.text), fold(heading.full)
+    for value in declared:
+        stripped = strip_site_name(value, names) if value else ""
+        folded = fold(stripped)
+        if not folded:
+            continue
+        if folded in (text, full):
+            return stripped
+        if len(text) >= 12 and folded.endswith(text) and folded[: -len(text)] in heading.near:
+            return stripped
+    return heading.text
+
+
 # ---------------------------------------------------------------- dates
 
 

@@ -41,6 +41,23 @@ PUBLISHED_META = (
 MODIFIED_META = ("article:modified_time", "og:updated_time", "dateModified", "last-modified")
 
 
+@dataclass(frozen=True)
+class Heading:
+    """One ``<h1>`` a reader sees, with where it stands on the page."""
+
+    #: Its words, less a kicker set inside it ("Opinion", "Premier League", "SNYDE |").
+    text: str
+    #: Its words with the kicker, as they read.
+    full: str
+    #: Inside ``<article>`` or ``<main>`` (the story's part of the page).
+    in_content: bool
+    #: Inside ``<nav>``, ``<aside>`` or ``<footer>`` and not in the story's part: site furniture.
+    in_chrome: bool
+    #: The words around it (its parent's text, ``fields.fold``-ed): where a kicker shown just
+    #: above the headline is found.
+    near: str = ""
+
+
 @dataclass
 class Evidence:
     """Candidate values per field, each ``(source, value)``, in the order their sources are trusted."""
@@ -52,6 +69,8 @@ class Evidence:
     modified: list = field(default_factory=list)
     html_title: Optional[str] = None
     h1: Optional[str] = None
+    #: Every visible, non-empty ``<h1>`` in page order (:func:`visible_headings`).
+    headings: list = field(default_factory=list)
     #: Words in the page's <p> elements: how much paragraph text there is to find at most.
     paragraph_words: int = 0
     language: Optional[str] = None
@@ -208,8 +227,116 @@ def page_evidence(tree) -> Evidence:
     evidence.canonical_url = (canonical[0].strip() if canonical else None) or next(
         iter(meta.get("og:url", [])), None
     )
-    headings = tree.xpath("//article//h1") or tree.xpath("//main//h1") or tree.xpath("//h1")
-    if headings:
-        evidence.h1 = " ".join(headings[0].text_content().split()) or None
+    evidence.headings = visible_headings(tree)
+    first = next((h for h in evidence.headings if h.in_content), None) or next(iter(evidence.headings), None)
+    evidence.h1 = first.text if first else None
     evidence.paragraph_words = sum(word_count(p.text_content()) for p in tree.iter("p"))
     return evidence
+
+
+#: Classes that hide a heading from sight (kept for screen readers) or from every reader.
+_HIDDEN_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:sr-only|visually-hidden|visuallyhidden|screen-reader|offscreen|hidden|hide)(?:$|[\s_-])",
+    re.I,
+)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+#: Elements whose start and end break a line inside a heading ("<h1>Kicker<br>Headline</h1>").
+_HEADING_BREAKS = {"br", "div", "p", "li"}
+
+
+def _hidden(element, from_screen_readers_too: bool = False) -> bool:
+    """Not shown: hidden, aria-hidden, display:none, or a class that hides it from sight (the
+    screen-reader-only ones, unless ``from_screen_readers_too``: a heading's "sr-only" colon
+    between kicker and headline is part of what it says)."""
+    return (
+        element.get("hidden") is not None
+        or element.get("aria-hidden") == "true"
+        or bool(_HIDDEN_STYLE.search(element.get("style") or ""))
+        or not from_screen_readers_too
+        and bool(_HIDDEN_CLASS.search(element.get("class") or ""))
+    )
+
+
+#: Class names of a kicker or overline set inside a headline: "<h1><span class=topline>Premier
+#: League</span><span>Liverpool lose at Everton</span></h1>".
+_KICKER_CLASS = re.compile(
+    r"kicker|topline|overline|dachzeile|eyebrow|prefix|topic|rubri|label|section|category|flag|roofline|supertitle|pretitle",
+    re.I,
+)
+
+
+def heading_text(element, skip=None) -> str:
+    """A heading's words, with a space where a ``<br>`` or block breaks it (``text_content``
+    glues "Kicker<br>Headline" into "KickerHeadline"); hidden parts and ``skip`` left out."""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        if not isinstance(node.tag, str) or node.tag in ("script", "style", "noscript", "template"):
+            return
+        if node is skip or (node is not element and _hidden(node, from_screen_readers_too=True)):
+            return
+        breaks = node.tag in _HEADING_BREAKS
+        parts.append(" " if breaks else "")
+        parts.append(node.text or "")
+        for child in node:
+            walk(child)
+            parts.append(child.tail or "")
+        parts.append(" " if breaks else "")
+
+    walk(element)
+    return " ".join("".join(parts).split())
+
+
+def _kicker(element):
+    """The heading's first child when it is a kicker: a link to a section or an element whose
+    class names it one, before any of the heading's own text, with a headline after it."""
+    from newsbeam.transforms.parse.fields import more_than_a_label
+
+    if (element.text or "").strip():
+        return None
+    first = next((child for child in element if isinstance(child.tag, str) and heading_text(child)), None)
+    if first is None:
+        return None
+    attributes = " ".join(str(first.get(name) or "") for name in ("class", "data-qa", "data-testid"))
+    if first.tag == "a" and first.get("href") or _KICKER_CLASS.search(attributes):
+        rest = heading_text(element, skip=first)
+        if more_than_a_label(rest) and len(heading_text(first).split()) <= 6:
+            return first
+    return None
+
+
+def _crumb(element) -> bool:
+    """A breadcrumb trail: some sites put an SEO ``<h1>`` there and show their headline elsewhere."""
+    return "crumb" in f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+
+
+def visible_headings(tree) -> list[Heading]:
+    """The page's ``<h1>``s a reader sees, in page order: not hidden, not inside a link (a teaser
+    of another story) or a breadcrumb trail, nor wholly a short link (a logo), not empty."""
+    from newsbeam.transforms.parse.fields import fold
+
+    headings = []
+    for element in tree.iter("h1"):
+        ancestors = list(element.iterancestors())
+        if (
+            _hidden(element)
+            or _crumb(element)
+            or any(a.tag == "a" or _hidden(a) or _crumb(a) for a in ancestors)
+        ):
+            continue
+        full = heading_text(element)
+        if not full:
+            continue
+        linked = " ".join(a.text_content() for a in element.iter("a") if a.get("href")).split()
+        if linked == full.split() and len(linked) <= 3:  # "<h1><a href='/'>Site</a></h1>": a logo
+            continue
+        kicker = _kicker(element)
+        text = heading_text(element, skip=kicker) if kicker is not None else full
+        tags = {a.tag for a in ancestors}
+        in_content = bool(tags & {"article", "main"})
+        parent = element.getparent()
+        near = fold(parent.text_content()[:3000]) if parent is not None else ""
+        headings.append(
+            Heading(text, full, in_content, not in_content and bool(tags & {"nav", "aside", "footer"}), near)
+        )
+    return headings
