@@ -62,6 +62,7 @@ class Article:
     word_count: int
     top_image: Optional[str]
     title_source: Optional[str]
+    declared_titles: Optional[list[dict[str, str]]]
     authors_source: Optional[str]
     published_source: Optional[str]
     text_source: Optional[str]

@@ -689,6 +689,10 @@ def explain(article: dict, candidates: dict) -> str:
         for source, value in candidates.get(name, []):
             if value:
                 lines.append(f"{'':<13}   {source}: {show(value)}")
+    declared = article.get("declared_titles") or []
+    lines.append(f"{'declared':<13} {len(declared)} declared headline{'s' if len(declared) != 1 else ''}")
+    for title in declared:
+        lines.append(f"{'':<13}   {title['source']}: {show(title['text'])}")
     lines.append(f"{'text':<13} {article['word_count']} words from {article['text_source'] or '-'}")
     lines.append(
         f"{'site names':<13} {', '.join(candidates.get('site_names', [])) or '-'}  (stripped from titles, dropped from authors)"

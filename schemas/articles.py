@@ -4,9 +4,13 @@ import pyarrow as pa
 
 from newsbeam.schemas.spec import TableSpec, field
 
+DECLARED_TITLE = pa.struct(
+    [pa.field("source", pa.string(), nullable=False), pa.field("text", pa.string(), nullable=False)]
+)
+
 TABLE = TableSpec(
     name="articles",
-    version=5,
+    version=6,
     description="One row per story kept after deduplication.",
     fields=(
         field(
@@ -94,7 +98,15 @@ TABLE = TableSpec(
         field(
             "title_source",
             pa.string(),
-            "Where the title came from: json-ld, meta:og:title, trafilatura, newspaper4k, html:h1, html:title, text:first-line or input:<kind>.",
+            "Where the title came from: html:h1 (the headline the page shows), json-ld, meta:og:title, trafilatura, newspaper4k, html:title, text:first-line or input:<kind>.",
+        ),
+        field(
+            "declared_titles",
+            pa.list_(DECLARED_TITLE),
+            "The headlines the page declares for search engines and social cards, as written, each with "
+            "its source (json-ld, meta:og:title, meta:twitter:title, ..., html:title); they often differ "
+            "from title, the visible one. Empty when the page declares none; null for plain-text and "
+            "feed-only stories and in rows older than articles v6.",
         ),
         field(
             "authors_source",

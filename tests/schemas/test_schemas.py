@@ -15,7 +15,7 @@ def schema(*fields):
 
 PINNED = {
     "articles": (
-        5,
+        6,
         "published_date",
         schema(
             ("article_id", pa.string(), False),
@@ -39,6 +39,12 @@ PINNED = {
             ("word_count", pa.int32(), False),
             ("top_image", pa.string()),
             ("title_source", pa.string()),
+            (
+                "declared_titles",
+                pa.list_(
+                    pa.struct([pa.field("source", pa.string(), False), pa.field("text", pa.string(), False)])
+                ),
+            ),
             ("authors_source", pa.string()),
             ("published_source", pa.string()),
             ("text_source", pa.string()),

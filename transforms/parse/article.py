@@ -164,6 +164,7 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None, rea
         "text": text,
         "top_image": (paper and paper.top_image) or evidence.image,
         "page_canonical_url": (paper and paper.canonical_url) or evidence.canonical_url,
+        "declared_titles": [{"source": source, "text": value} for source, value in declared],
         "sources": {
             "title": title_source,
             "published_at": published_source,
@@ -201,6 +202,7 @@ def parse_text(text: str, find_headline: bool = True) -> dict:
         "text": body,
         "top_image": None,
         "page_canonical_url": None,
+        "declared_titles": None,
         "sources": {"title": "text:first-line" if title else None, "text": "text"},
     }
 
@@ -297,6 +299,7 @@ def article_from_record(
         "word_count": len(text.split()),
         "top_image": parsed["top_image"] or record.image,
         "title_source": sources.get("title") if title else None,
+        "declared_titles": parsed.get("declared_titles"),
         "authors_source": sources.get("authors") if authors else None,
         "published_source": sources.get("published_at") if published_at else None,
         "text_source": sources.get("text"),

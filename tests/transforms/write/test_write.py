@@ -33,6 +33,7 @@ def _article(n, day):
         "published_date": dt.date(2015, 11, day) if day else None,
         "published_offset": None,
         "title_source": "json-ld",
+        "declared_titles": [{"source": "json-ld", "text": f"T{n}"}],
         "authors_source": "json-ld",
         "published_source": "json-ld" if day else None,
         "text_source": "trafilatura",
@@ -107,7 +108,7 @@ def test_tables_are_delta_tables_partitioned_and_committed_with_a_runs_row(tmp_p
     articles_table = DeltaTable(str(tmp_path / "articles"))
     assert articles_table.version() == 1  # 0 created it empty, 1 is the run
     assert articles_table.metadata().partition_columns == ["published_date"]
-    assert articles_table.metadata().configuration["newsbeam.schema_version"] == "5"
+    assert articles_table.metadata().configuration["newsbeam.schema_version"] == "6"
     table = articles_table.to_pyarrow_table()
     assert sorted(table.column("title").to_pylist()) == ["T1", "T2", "T3", "T4"]
     assert set(table.column("run_id").to_pylist()) == {"run1"}
