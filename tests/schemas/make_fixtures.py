@@ -31,12 +31,13 @@ RELEASES = {
     "2c14f8e": "articles v5, entities v3 (columns added after v1 made nullable)",
     "0ee570b": "fingerprints v2 (int64 signature); every table a Delta Lake table from here on",
     "526615d": "runs v3 (state_bytes_read, feeds_not_modified), links v1, feeds v1",
+    "da370dc": "articles v6 (declared_titles)",
 }
 
 #: Releases whose newsbeam wrote Delta tables: their fixture is written as above, then made Delta
 #: tables by ``newsbeam migrate`` of the checkout, which is that release when the fixture is made
 #: (the folders are kept, never remade). Before these, outputs were plain Parquet folders.
-DELTA_RELEASES = {"0ee570b", "526615d"}
+DELTA_RELEASES = {"0ee570b", "526615d", "da370dc"}
 
 WRITER = r'''
 import datetime as dt, sys
