@@ -43,7 +43,95 @@ QUOTES = re.compile("['’‘‚`\"“”„«»]")
 
 #: Pages whose gold date the page itself contradicts, with the evidence (checked by hand in the
 #: page's URL, JSON-LD and visible dateline). Scored both with and without them; never tuned to.
-WRONG_DATES: dict[str, str] = {}
+WRONG_DATES: dict[str, str] = {
+    "html/052975914d4bf1a2ec648ee7b0529a2a.html.gz": (
+        "year off: URL /2020/3/19/, JSON-LD and meta datePublished 2020-03-19, dateline Mar 19, 2020"
+    ),
+    "html/5a81012714cd42ca08bf080ccf9a0ca4.html.gz": (
+        "year off: JSON-LD datePublished and sailthru.date 2024-01-23; nothing on the page says 2023"
+    ),
+    "html/51e8633089028bfc31cdf98366e8e371.html.gz": (
+        "year off: JSON-LD datePublished 2024-01-08, dateline January 8, 2024, a story on 2024"
+    ),
+    "html/5e1e62be1d9a0d9014439297a276b461.html.gz": (
+        "year off: meta published_time 2018-05-20, dateline Posted On: May 20, 2018, a URL of 2018"
+    ),
+    "html/6defa09879368769e1f8db1b5abc7426.html.gz": (
+        "year off: JSON-LD datePublished 2024-02-15, dateline February 15, 2024"
+    ),
+    "html/7bbb0da3648d6fc511d1dcb918c9c128.html.gz": (
+        "year off: meta article:published_time 2020-01-24; nothing on the page says 2023"
+    ),
+    "html/ca722508ae9fe060d3900d3ca7071aab.html.gz": (
+        "year off: URL /2024/02/, JSON-LD datePublished 2024-02-13"
+    ),
+    "html/f365aea0def9912a2ce9c16c0119003f.html.gz": (
+        "year off: URL /2022/09/, JSON-LD datePublished 2022-09-28, dateline September 28, 2022"
+    ),
+    "html/f6637127aac010dbbdf48b6cf1a3590e.html.gz": (
+        "year off: URL /2022/08/, meta published_time 2022-08-27, dateline 27 August 2022"
+    ),
+    "html/447719b9f9e41ab0cf6f45b4ba878968.html.gz": (
+        "year off from the update: published 2021-08-23, modified 2022-03-07 (meta); gold 2023-03-07"
+    ),
+    "html/377c75f19fb7a993587c923a10905a67.html.gz": (
+        "update day: JSON-LD datePublished 2022-10-21, dateModified 2023-12-22"
+    ),
+    "html/470b12042057a29273fb0fe284b20b30.html.gz": (
+        'update day: JSON-LD datePublished 2019-03-30, dateModified 2023-12-19 ("Updated Dec 19, 2023")'
+    ),
+    "html/58078b95ee2e095b1fc7a3f9ae91f521.html.gz": (
+        "update day: JSON-LD datePublished 2023-11-11 (-06:00), dateModified 2023-11-17"
+    ),
+    "html/5fa999b5956843938642ac18709290e4.html.gz": (
+        "update day: JSON-LD datePublished 2023-02-24, dateModified 2023-11-30"
+    ),
+    "html/6956f9178276261bab1b5a7686289db1.html.gz": (
+        'update day: JSON-LD datePublished 2023-12-22, dateline "Updated December 26, 2023"'
+    ),
+    "html/760a689778ff0602e463df9e77b4ed39.html.gz": (
+        "update day: JSON-LD datePublished 2023-12-22T16:22Z, dateModified 2023-12-23"
+    ),
+    "html/7bd4118f16c0fa4393f985d0b573297d.html.gz": (
+        "update day: JSON-LD datePublished 2022-07-04; meta date November 14, 2023 is the list's revision"
+    ),
+    "html/855514d06746ef742ef5023b9e5457f3.html.gz": (
+        "update day: JSON-LD datePublished 2023-12-18T22:57-05:00, dateModified 2023-12-19T03:57Z"
+    ),
+    "html/85578dcea45bc6ef1e45058bd2baea97.html.gz": (
+        "update day: JSON-LD datePublished 2023-12-22T22:02+05:30, dateModified 2023-12-23"
+    ),
+    "html/a679f675d2fa83ce13183ea2a79331dd.html.gz": (
+        "update day: JSON-LD datePublished 2019-11-25, dateModified 2023-11-27"
+    ),
+    "html/c06b9a6c59652a0c82b414068507768b.html.gz": (
+        "update day: JSON-LD datePublished 2023-12-15, dateModified 2023-12-17"
+    ),
+    "html/c46bfb89dbf6848ceb20e514fa0e1ca8.html.gz": (
+        'update day: the page shows "Updated: August 8, 2023" (meta modified_time); no publication date is declared'
+    ),
+    "html/ddd256a869fbf2d9fbe83c65e0cf2ac2.html.gz": (
+        'update day: the page shows "Updated: October 9, 2023" (meta modified_time); no publication date is declared'
+    ),
+    "html/eb0759f205fe524d4791cdf1880adc52.html.gz": (
+        'update day: JSON-LD datePublished 2022-10-24, dateline "Updated on December 14, 2023"'
+    ),
+    "html/370af8b69279853cf6b5e042425632df.html.gz": (
+        "no evidence: og:article:published_time, <time> and dateline all say 2023-12-12; a story on 2024's inflation"
+    ),
+    "html/65bdb76d143cd6d4ecd6011cc29a3e1c.html.gz": (
+        "no evidence: JSON-LD and meta datePublished 2023-12-23, modified the same day; gold 2024-01-20"
+    ),
+    "html/a38d3adcbf3845240d0b2c1f40c0675d.html.gz": (
+        "no evidence: JSON-LD datePublished 2023-12-22 on a season that aired from October 2023; gold 2023-01-17"
+    ),
+    "html/ec24fa0cff74de948d1128c4ec8e4a21.html.gz": (
+        'no evidence: JSON-LD datePublished 2024-02-15T13:23-05:00, shown as "Thursday 1:23PM" (a Thursday; 2023-10-30 was a Monday)'
+    ),
+    "html/f929a1431b6a7d6153381d6837f9cc47.html.gz": (
+        'no evidence: JSON-LD datePublished 2023-12-18T13:30Z, dateline "December 18, 2023 5:30 AM", modified the same day'
+    ),
+}
 
 
 def normalise_title(title: Optional[str]) -> str:
@@ -110,7 +198,12 @@ def evaluate_page(corpus: Path, gold: dict, systems: tuple = SYSTEMS) -> dict:
             "title": reading and reading["title"],
             "authors": reading and reading["authors"],
             "published_at": reading and reading["published_at"],
-            "title_source": reading and reading.get("title_source"),
+            "sources": reading
+            and {
+                "title": reading.get("title_source"),
+                "date": f"{reading.get('published_source')} {reading.get('published_offset')}",
+                "authors": reading.get("authors_source"),
+            },
             **score(reading, gold),
         }
     return page
@@ -170,7 +263,7 @@ def misses(pages: list[dict], golds: dict, field: str) -> str:
         gold = golds[page["file"]]
         ours = {"title": mine["title"], "date": mine["published_at"], "authors": mine["authors"]}[field]
         out.append(
-            f"{page['file']} {page['url']}\n  gold: {gold[field]!r}\n  ours: {ours!r} ({mine['title_source']})"
+            f"{page['file']} {page['url']}\n  gold: {gold[field]!r}\n  ours: {ours!r} ({(mine['sources'] or {}).get(field)})"
         )
     return "\n".join(out)
 

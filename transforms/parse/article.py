@@ -113,6 +113,7 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None, rea
         published, published_source = fields.choose_published(
             [("htmldate", _htmldate(html)), ("trafilatura", other["published"])], not_after
         )
+    published = fields.with_page_zone(published, evidence.times)
 
     def paper_authors() -> list[str]:
         try:

@@ -190,6 +190,39 @@ def parse_when(value) -> Optional[dt.datetime]:
     return parsed
 
 
+#: Zone names pages print beside a time ("Dec. 21, 2023 11:00 pm EST"), as UTC offsets in hours.
+ZONE_NAMES = {
+    "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+    "GMT": 0, "BST": 1, "CET": 1, "CEST": 2, "MEZ": 1, "MESZ": 2, "EET": 2, "EEST": 3,
+    "AEST": 10, "AEDT": 11, "ACST": 9.5, "ACDT": 10.5, "AWST": 8, "NZST": 12, "NZDT": 13, "IST": 5.5,
+}  # fmt: skip
+_ZONES = {name: int(hours * 3600) for name, hours in ZONE_NAMES.items()}
+
+
+def with_page_zone(when: Optional[dt.datetime], times: list[str]) -> Optional[dt.datetime]:
+    """``when`` in the zone the page shows it in, when it came in UTC and a ``<time>`` of the page
+    names the same instant in its local zone: "2023-12-22T18:30Z" beside <time
+    datetime="2023-12-23T05:30+11:00">, or beside a naive "2023-12-22 20:48:19" five hours off,
+    or a printed "Dec. 21, 2023 11:00 pm EST". The instant never changes, only the offset, and
+    so the calendar day the story was published on where it was published."""
+    if when is None or when.tzinfo is None or when.utcoffset():
+        return when
+    from dateutil import parser as dateparser
+
+    for value in times:
+        try:
+            local = dateparser.parse(value, tzinfos=_ZONES)
+        except (ValueError, OverflowError, TypeError):
+            continue
+        if local.tzinfo is None:  # a naive local time: its distance from UTC is the offset
+            gap = local - when.replace(tzinfo=None)
+            if gap and abs(gap) <= dt.timedelta(hours=14) and gap.total_seconds() % 900 == 0:
+                return when.astimezone(dt.timezone(gap))
+        elif local.utcoffset() and abs((local - when).total_seconds()) < 60:
+            return when.astimezone(local.tzinfo)
+    return when
+
+
 #: No story we read was published before this: a date earlier than that ("0001-01-01", a
 #: template's zero date) is a placeholder, not a publication date.
 EARLIEST_PUBLISHED = dt.datetime(1700, 1, 1, tzinfo=dt.timezone.utc)

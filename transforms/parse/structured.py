@@ -41,6 +41,11 @@ PUBLISHED_META = (
 MODIFIED_META = ("article:modified_time", "og:updated_time", "dateModified", "last-modified")
 
 
+#: ``<time>`` elements read for a page's zone: the story's own come first; a long page lists
+#: dozens more for comments and related stories.
+MAX_TIMES = 5
+
+
 @dataclass(frozen=True)
 class Heading:
     """One ``<h1>`` a reader sees, with where it stands on the page."""
@@ -69,6 +74,9 @@ class Evidence:
     modified: list = field(default_factory=list)
     html_title: Optional[str] = None
     h1: Optional[str] = None
+    #: The first ``<time>`` elements' ``datetime`` values and texts: where a page that dates its
+    #: story in UTC says its own zone ("<time datetime=...+11:00>", "11:00 pm EST").
+    times: list = field(default_factory=list)
     #: Every visible, non-empty ``<h1>`` in page order (:func:`visible_headings`).
     headings: list = field(default_factory=list)
     #: Words in the page's <p> elements: how much paragraph text there is to find at most.
@@ -214,6 +222,8 @@ def page_evidence(tree) -> Evidence:
         evidence.modified += [(f"meta:{key}", v) for v in meta.get(key.lower(), [])[:1]]
     for node in tree.xpath('//time[@itemprop="datePublished" or @pubdate][@datetime]')[:1]:
         evidence.published.append(("html:time", node.get("datetime")))
+    for node in tree.xpath("//time")[:MAX_TIMES]:
+        evidence.times += [v for v in (node.get("datetime"), " ".join(node.text_content().split())) if v]
     titles = tree.xpath("//title")
     if titles:
         evidence.html_title = " ".join(titles[0].text_content().split()) or None
