@@ -130,7 +130,7 @@ def choose_headline(headings: list, declared: list[str], names: set[str]) -> Opt
     (JSON-LD, og:title, twitter:title, ``<title>``) wins: it tells the story's headline from a
     "Log In", a newsletter box or an author's name set as an ``<h1>``. When none agrees (the
     declared ones are SEO variants), the first heading that is more than a label wins, in the
-    story's part of the page (``<article>``, ``<main>``) when the page marks one; None when there
+    story's part of the page (``<article>``, ``<main>``) when a heading stands there; None when there
     is none, and the declared headlines are used. The winner is written as
     :func:`as_declared` says.
     """
@@ -279,18 +279,44 @@ def utc_offset(when: Optional[dt.datetime]) -> Optional[str]:
 
 # ---------------------------------------------------------------- authors
 
-_BY = re.compile(r"^\s*(?:by|von|par|por|di|da|de|af|av|door|przez|od)\s*[:\s]\s*", re.IGNORECASE)
+#: A byline word before the names ("By", "Von", "Par"). "von", "de", "di" and "da" also begin
+#: names ("von der Leyen", "De Gaulle"): see :func:`_without_byline`.
+_BY = re.compile(r"^\s*(by|von|par|por|di|da|de|af|av|door|przez|od)(?:\s*(:)\s*|\s+)", re.IGNORECASE)
+#: Byline words that are also name particles, and the languages whose bylines use them.
+_BY_PARTICLES = {"von": {"de"}, "de": {"es", "pt", "fr", "ro", "ca"}, "di": {"it"}, "da": {"pt", "it"}}
 _ROLE = re.compile(
     r"\b(?:staff(?:\s+(?:writer|reporter))?|reporter|correspondent|editor|redaktion|redakteur(?:in)?|red|"
     r"autor(?:in)?|author|journalist(?:in)?|contributor|columnist|photographer|fotograf(?:in)?|"
-    r"news\s*desk|newsroom|agency|agencies|agenturen|developer)\b",
+    r"news\s*desk|newsroom|agency|agencies|agenturen|developer|"
+    r"redazione|r[ée]daction|redacci[óo]n|redactie|redakcja|sponsored|advertorial|chief|officer)\b",
     re.IGNORECASE,
 )
 #: "Capital Von Jemima Kelly", "Opinion by Jane Doe": the name follows the word.
-_INNER_BY = re.compile(r"^.*?\b(?:by|von|par|por)\s+(?=\S)", re.IGNORECASE)
-_SPLIT = re.compile(
-    r"\s*(?:,|;|\s&\s|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bog\b|\bi\b|/|\|)\s*", re.IGNORECASE
-)
+_INNER_BY = re.compile(r"\b(by|von|par|por)\s+(?=\S)", re.IGNORECASE)
+#: Always between names, whatever the language: comma, semicolon, slash, bar.
+_SEPARATOR = re.compile(r"\s*[,;/|]\s*")
+#: "and" and "&" join names on any page; these words only on a page in their language.
+_CONJUNCTIONS = {
+    "de": ("und",), "nl": ("en",), "af": ("en",), "fr": ("et",), "es": ("y", "e"), "it": ("e", "ed"),
+    "pt": ("e",), "gl": ("e",), "ca": ("i",), "pl": ("i", "oraz"), "hr": ("i",), "bs": ("i",),
+    "sr": ("i",), "sl": ("in",), "cs": ("a",), "sk": ("a",), "no": ("og",), "nb": ("og",),
+    "nn": ("og",), "da": ("og",), "is": ("og",), "sv": ("och",), "fi": ("ja",), "et": ("ja",),
+    "hu": ("és",), "ro": ("și", "şi"), "tr": ("ve",), "id": ("dan",), "ms": ("dan",),
+    "lv": ("un",), "lt": ("ir",),
+}  # fmt: skip
+_EVERY_CONJUNCTION = {word for words in _CONJUNCTIONS.values() for word in words} | {"and"}
+#: Lower-case words that belong to names: "Vincent van Gogh", "Omar bin Laden", "al-Fayed".
+_PARTICLES = {
+    "van", "von", "der", "den", "dem", "de", "del", "della", "des", "di", "da", "das", "do", "dos",
+    "du", "le", "la", "les", "ter", "ten", "zu", "zur", "bin", "bint", "ibn", "ben", "abu", "al",
+    "el", "mac", "af",
+}  # fmt: skip
+#: What follows a name and belongs to it: "King, Jr.", "Jane Doe, PhD".
+_SUFFIX = re.compile(r"^(?:(?i:jr|sr|ph\.?\s?d|esq)\.?|II|III|IV)$")
+#: An organisation's name after a person's: "John O'Connor The Associated Press".
+_ORGANISATION = re.compile(r"(?:^|\s)(?=The\s+[A-Z])")
+#: What a page prints after its byline: "Greg Potts Published 12 May", "Leon Hurley last updated".
+_DATELINE = re.compile(r"\s+(?:published|updated|last\s+updated|posted)\b.*$", re.IGNORECASE)
 #: Role words written after a name in Korean, Japanese and Chinese bylines ("신현주 기자",
 #: "山田太郎記者"), and Korean "외 1명" ("and one other").
 _CJK_ROLE = re.compile(
@@ -299,32 +325,36 @@ _CJK_ROLE = re.compile(
 _CJK_OTHERS = re.compile(r"\s*외\s*\d+\s*명\s*$")
 _EMAIL = re.compile(r"\S+@\S+\.\S+")
 _HANDLE = re.compile(r"(?:^|\s)@\w+")
+#: A link in a byline; taken out before "/" splits it into pieces that read as names.
+_LINK = re.compile(r"\S*(?:https?://|www\.)\S*|\S+\.[a-z]{2,}/\S*", re.IGNORECASE)
 
 
-def clean_authors(names: list[str], publisher_names: set[str]) -> list[str]:
-    """People only: no "By", roles, emails, handles, "Staff" or the publisher; "A and B" split;
-    order kept, repeats dropped; non-Latin names left as they are."""
+def clean_authors(names: list[str], publisher_names: set[str], language: Optional[str] = None) -> list[str]:
+    """People only: no "By", roles, emails, handles, "Staff" or the publisher; lists split
+    (:func:`split_names`, which needs the page's ``language`` for its word for "and"); order kept,
+    repeats dropped; non-Latin names left as they are."""
+    language = re.split(r"[-_]", language.strip().lower())[0] if language else None
     people: list[str] = []
     seen = set()
     for raw in names:
-        if not isinstance(raw, str) or _is_url_like(raw):
+        if not isinstance(raw, str) or _is_link(raw):
             continue
         text = _EMAIL.sub(" ", raw)
-        text = _HANDLE.sub(" ", text)
+        text = _LINK.sub(" ", _HANDLE.sub(" ", text))
         text = re.sub(r"\(.*?\)", " ", text)  # "(dpa)", "(Reuters)"
-        for part in _SPLIT.split(_BY.sub("", text)):
-            part = _INNER_BY.sub("", _BY.sub("", part))
-            part = " ".join(part.split()).strip(" -–—:·|")
+        for part in split_names(_without_byline(text, language), language):
+            part = _after_inner_byline(_without_byline(part, language))
+            part = _DATELINE.sub("", " ".join(part.split())).strip(" -–—:·|")
             part = _CJK_ROLE.sub("", _CJK_OTHERS.sub("", part))
-            if (
-                not part
-                or _ROLE.search(part)
-                and len(part.split()) <= 3
-                and not _looks_like_name(_ROLE.sub("", part))
-            ):
+            if not part or "{{" in part or "{%" in part:  # an unfilled template: "{{ author_name }}"
+                continue
+            part = _before_role(part)
+            if _ROLE.search(part) and len(part.split()) <= 3 and not _looks_like_name(_ROLE.sub("", part)):
                 continue
             part = " ".join(_ROLE.sub("", part).split()).strip(" -–—:·|,")
-            if not part or _is_url_like(part) or is_site_name(part, publisher_names):
+            if not _could_be_name(part) or _reads_as_text(part):
+                continue
+            if _is_url_like(part) or is_site_name(part, publisher_names):
                 continue
             if sum(c.isdigit() for c in part) > 0 or len(part) > 60:
                 continue
@@ -333,6 +363,97 @@ def clean_authors(names: list[str], publisher_names: set[str]) -> list[str]:
                 seen.add(key)
                 people.append(part)
     return people
+
+
+def split_names(text: str, language: Optional[str] = None) -> list[str]:
+    """A byline's names, one each: split at commas, semicolons, slashes and bars, and at "and",
+    "&" and the page's own word for "and" ("y" on a Spanish page, "og" on a Norwegian one).
+
+    A suffix after a comma stays with its name ("King, Jr."); an organisation's name ("The ...")
+    starts a new one. A conjunction splits only where every piece can be a name: never at an
+    initial ("Colbert I. King"; single-letter words split only in lower case), nor where a piece
+    would be a lone suffix or start with punctuation.
+    """
+    pieces: list[str] = []
+    for piece in _SEPARATOR.split(text):
+        if pieces and _SUFFIX.match(piece.strip()):
+            pieces[-1] = f"{pieces[-1]}, {piece.strip()}"
+        elif piece.strip():
+            pieces.append(piece.strip())
+    words = ("and",) + _CONJUNCTIONS.get(language or "", ())
+    joined = "|".join(
+        re.escape(w) if len(w) == 1 else f"(?i:{re.escape(w)})" for w in sorted(words, key=len, reverse=True)
+    )
+    conjunction = re.compile(rf"\s+(?:&|{joined})\s+")
+    names: list[str] = []
+    for piece in pieces:
+        parts = [p.strip() for p in conjunction.split(piece)]
+        # "The Worcester Telegram & Gazette" is one organisation's name, not two.
+        if piece.startswith("The ") or not all(_could_be_name(p) and not _reads_as_text(p) for p in parts):
+            parts = [piece]
+        names.extend(named.strip() for part in parts for named in _ORGANISATION.split(part) if named.strip())
+    return names
+
+
+def _without_byline(text: str, language: Optional[str]) -> str:
+    """``text`` less a leading byline word. "von", "de", "di" and "da" count as one only when
+    they are not a particle of the name (:func:`_rest_of_name`), and, when the page's language is
+    known, only in a language whose bylines use them ("Von Anna Fink" on a German page)."""
+    match = _BY.match(text)
+    if not match:
+        return text
+    word, rest = match.group(1).lower(), text[match.end() :]
+    if word in _BY_PARTICLES and not match.group(2):
+        if _rest_of_name(rest) or (language and language not in _BY_PARTICLES[word]):
+            return text
+    return rest
+
+
+def _after_inner_byline(text: str) -> str:
+    """The name after a byline word inside ``text`` ("Capital Von Jemima Kelly"), unless the word
+    is a particle of the name ("Ludwig von Mises", "Ursula von der Leyen")."""
+    for match in _INNER_BY.finditer(text):
+        rest = text[match.end() :]
+        if match.group(1).lower() == "von" and _rest_of_name(rest):
+            continue
+        return rest
+    return text
+
+
+def _rest_of_name(text: str) -> bool:
+    """What follows "von", "de" ... is the rest of a name, not a name of its own: it starts with a
+    particle ("der Leyen") or is one capitalised word ("Gaulle", "Mises"; an agency, "APA" or
+    "dpa", is written in one case)."""
+    words = text.split()
+    if not words or words[0].lower() in _PARTICLES:
+        return True
+    return len(words) == 1 and words[0][:1].isupper() and not words[0].isupper()
+
+
+def _before_role(text: str) -> str:
+    """A name followed by a role and more ("Saima Sidik Author Saima Sidik is ..."): the name."""
+    match = _ROLE.search(text)
+    if match and len(text.split()) > 3:
+        before = text[: match.start()].strip(" -–—:·|,")
+        if _looks_like_name(before):
+            return before
+    return text
+
+
+def _could_be_name(text: str) -> bool:
+    """Starts with a letter and is more than an initial or a suffix (". King", "Jr.", "E.")."""
+    text = text.strip()
+    return bool(text) and text[0].isalpha() and not _SUFFIX.match(text) and not re.fullmatch(r"\w\.?", text)
+
+
+def _reads_as_text(text: str) -> bool:
+    """A phrase, not a name: a capitalised word and a lower-case word that is neither a name's
+    particle nor a word for "and" ("Head of Reality Labs", "Jane Doe is a science journalist")."""
+    words = [w for w in text.split() if w[:1].isalpha()]
+    lower = [w for w in words if w.islower() and len(w) >= 2]
+    return any(w[0].isupper() for w in words) and any(
+        w not in _PARTICLES and w not in _EVERY_CONJUNCTION for w in lower
+    )
 
 
 def narrows(fewer: list[str], more: list[str]) -> bool:
@@ -349,6 +470,11 @@ def _looks_like_name(text: str) -> bool:
 
 def _is_url_like(text: str) -> bool:
     return bool(re.search(r"https?://|www\.|\.(?:com|de|org|net|co\.uk)\b", text, re.IGNORECASE))
+
+
+def _is_link(text: str) -> bool:
+    """The whole value is a link ("https://paper.com/authors/jane"), not a byline naming one."""
+    return _is_url_like(text) and len(text.split()) == 1
 
 
 # ---------------------------------------------------------------- bodies

@@ -322,7 +322,8 @@ def _crumb(element) -> bool:
 
 def visible_headings(tree) -> list[Heading]:
     """The page's ``<h1>``s a reader sees, in page order: not hidden, not inside a link (a teaser
-    of another story) or a breadcrumb trail, nor wholly a short link (a logo), not empty."""
+    of another story), a breadcrumb trail (an SEO ``<h1>``) or a dialog (a modal "Artikel
+    merken"), nor wholly a short link (a logo), not empty."""
     from newsbeam.transforms.parse.fields import fold
 
     headings = []
@@ -331,7 +332,7 @@ def visible_headings(tree) -> list[Heading]:
         if (
             _hidden(element)
             or _crumb(element)
-            or any(a.tag == "a" or _hidden(a) or _crumb(a) for a in ancestors)
+            or any(a.tag in ("a", "dialog") or _hidden(a) or _crumb(a) for a in ancestors)
         ):
             continue
         full = heading_text(element)
@@ -346,7 +347,6 @@ def visible_headings(tree) -> list[Heading]:
         in_content = bool(tags & {"article", "main"})
         parent = element.getparent()
         near = fold(parent.text_content()[:3000]) if parent is not None else ""
-        headings.append(
-            Heading(text, full, in_content, not in_content and bool(tags & {"nav", "aside", "footer"}), near)
-        )
+        in_chrome = not in_content and bool(tags & {"nav", "aside", "footer"})
+        headings.append(Heading(text, full, in_content, in_chrome, near))
     return headings

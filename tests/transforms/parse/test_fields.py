@@ -4,6 +4,8 @@ import datetime as dt
 
 import pytest
 
+from newsbeam.transforms.common.records import InputRecord
+from newsbeam.transforms.parse.article import article_from_record
 from newsbeam.transforms.parse.fields import (
     choose_published,
     choose_title,
@@ -98,7 +100,7 @@ def test_unparseable_and_absurd_dates_are_skipped():
     [
         (["By Jane Doe and John Roe"], ["Jane Doe", "John Roe"]),
         (["Birgit Baumann, Jan Michael Marchart"], ["Birgit Baumann", "Jan Michael Marchart"]),
-        (["Von Anna Fink und Max Muster"], ["Anna Fink", "Max Muster"]),
+        (["Von Anna Fink, Max Muster"], ["Anna Fink", "Max Muster"]),  # "und" needs the language
         (["Jane Doe (dpa)"], ["Jane Doe"]),
         (["jane.doe@paper.com", "Jane Doe", "@janedoe"], ["Jane Doe"]),
         (["Staff Reporter"], []),
@@ -144,3 +146,73 @@ def test_a_body_that_stopped_early_gives_way_to_the_longer_reading_of_the_same_s
     assert not stopped_early(start, other, paragraph_words=words)
     # a reading that is longer, but not by half, is not evidence either
     assert not stopped_early(start, start + " One more line.", paragraph_words=words)
+
+
+@pytest.mark.parametrize(
+    "raw, language, expected",
+    [
+        # A capital and a period is an initial, not the word for "and" in another language.
+        ("Colbert I. King", "en", ["Colbert I. King"]),
+        ("Colbert I. King", None, ["Colbert I. King"]),
+        ("Colbert I. King", "ca", ["Colbert I. King"]),
+        ("Robert E. Lee", "en", ["Robert E. Lee"]),
+        ("Robert E. Lee", None, ["Robert E. Lee"]),
+        ("Robert E. Lee", "it", ["Robert E. Lee"]),
+        ("Jane Y. Doe", "en", ["Jane Y. Doe"]),
+        ("Jane Y. Doe", None, ["Jane Y. Doe"]),
+        ("Jane Y. Doe", "es", ["Jane Y. Doe"]),
+        # A conjunction splits names on a page in its own language only; "and" on any page.
+        ("Ana García y Pedro López", "es", ["Ana García", "Pedro López"]),
+        ("Ana García y Pedro López", "en", ["Ana García y Pedro López"]),
+        ("Ana y Pedro", "es", ["Ana", "Pedro"]),
+        ("Ola Nordmann og Kari Hansen", "no", ["Ola Nordmann", "Kari Hansen"]),
+        ("Ola Nordmann og Kari Hansen", "en", ["Ola Nordmann og Kari Hansen"]),
+        ("Jean Dupont et Marie Curie", "fr", ["Jean Dupont", "Marie Curie"]),
+        ("Von Anna Fink und Max Muster", "de", ["Anna Fink", "Max Muster"]),
+        ("Jan Kowalski i Anna Nowak", "pl", ["Jan Kowalski", "Anna Nowak"]),
+        ("By Jane Doe and John Smith", "en", ["Jane Doe", "John Smith"]),
+        ("By Jane Doe and John Smith", None, ["Jane Doe", "John Smith"]),
+        ("JOHN SMITH and ANN LEE", "en", ["JOHN SMITH", "ANN LEE"]),
+        # Particles, suffixes and capitals belong to the name.
+        ("Ursula von der Leyen", "de", ["Ursula von der Leyen"]),
+        ("Ludwig von Mises", None, ["Ludwig von Mises"]),
+        ("Charles de Gaulle", "fr", ["Charles de Gaulle"]),
+        ("Vincent van Gogh", "nl", ["Vincent van Gogh"]),
+        ("Omar bin Laden", "en", ["Omar bin Laden"]),
+        ("Mohammed al-Fayed", "en", ["Mohammed al-Fayed"]),
+        ("Martin Luther King Jr.", "en", ["Martin Luther King Jr."]),
+        ("Martin Luther King, Jr.", "en", ["Martin Luther King, Jr."]),
+        ("John Smith III", "en", ["John Smith III"]),
+        ("JANE DOE", "en", ["JANE DOE"]),
+        # A byline word before a name, not a particle of it.
+        ("Kommentar von Anna Fink", "de", ["Anna Fink"]),
+        ("von APA", "de", ["APA"]),
+        # A title, a label, a date or an organisation after a name is not a second person.
+        ("Andrew Bosworth, Chief Technology Officer and Head of Reality Labs", "en", ["Andrew Bosworth"]),
+        ("Daniel Tannenbaum | Sponsored", "en", ["Daniel Tannenbaum"]),
+        ("Greg Potts Published", "en", ["Greg Potts"]),
+        ("Leon Hurley last updated", "en", ["Leon Hurley"]),
+        ("John O'Connor The Associated Press", "en", ["John O'Connor", "The Associated Press"]),
+        ("Jeremy Schneider | NJ Advance Media For NJ.com", "en", ["Jeremy Schneider"]),
+        ("{{ article.author_name }}", None, []),
+        ("TC Redazione", "it", []),
+    ],
+)
+def test_clean_authors_splits_names_where_the_page_language_says_and(raw, language, expected):
+    assert clean_authors([raw], REUTERS, language=language) == expected
+
+
+def test_an_organisation_with_an_ampersand_is_one_name_and_the_publisher():
+    telegram = site_names(["Telegram & Gazette"], "https://eu.telegram.com/story/x")
+    assert clean_authors([", The Worcester Telegram & Gazette"], telegram, language="en") == []
+
+
+def test_a_middle_initial_in_json_ld_keeps_the_author_whole():
+    story = "<p>" + "The prayer was said in Bethlehem on Sunday, far from the war in Gaza. " * 6 + "</p>"
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "A Christmas prayer",'
+        ' "author": {"@type": "Person", "name": "Colbert I. King"}}</script>'
+    )
+    html = f"<html lang='en'><head>{head}</head><body><article><h1>A Christmas prayer</h1>{story}</article></body></html>"
+    article = article_from_record(InputRecord("p", "html", "https://post.example/opinions/prayer", html=html))
+    assert (article["authors"], article["authors_source"]) == (["Colbert I. King"], "json-ld")
