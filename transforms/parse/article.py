@@ -122,20 +122,17 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None, rea
             return []
 
     authors, authors_source = [], None
+    language = (paper and paper.language) or evidence.language
     bylines = [*evidence.authors, ("newspaper4k", paper_authors), ("trafilatura", other["authors"])]
     for index, (source, names_found) in enumerate(bylines):
         if callable(names_found):
             bylines[index] = (source, names_found := names_found())
-        cleaned = fields.clean_authors(
-            names_found or [], names, language=(paper and paper.language) or evidence.language
-        )
+        cleaned = fields.clean_authors(names_found or [], names, language=language)
         if cleaned:
             authors, authors_source = cleaned, source
             break
     if authors_source == "newspaper4k":  # it gathers every byline on the page, related stories' too
-        narrower = fields.clean_authors(
-            other["authors"] or [], names, language=(paper and paper.language) or evidence.language
-        )
+        narrower = fields.clean_authors(other["authors"] or [], names, language=language)
         if fields.narrows(narrower, authors):
             authors, authors_source = narrower, "trafilatura"
 
