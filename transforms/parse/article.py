@@ -135,6 +135,11 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None, rea
         narrower = fields.clean_authors(other["authors"] or [], names, language=language)
         if fields.narrows(narrower, authors):
             authors, authors_source = narrower, "trafilatura"
+    elif authors_source == "json-ld":  # it may list the editor and photographers as authors too
+        tagged = dict(evidence.authors).get("meta:parsely-author") or []
+        narrower = fields.clean_authors(tagged, names, language=language)
+        if fields.narrows(narrower, authors):
+            authors, authors_source = narrower, "meta:parsely-author"
 
     if other["text"].strip():
         text = without_headline(other["text"], *(value for _, value in titles))

@@ -145,8 +145,8 @@ def _person_names(value, by_id: dict) -> list[str]:
             value = by_id[value["@id"]]
         if _types(value) & {"organization", "newsmediaorganization", "corporation"}:
             return []
-        name = _text(value.get("name"))
-        return [name] if name else []
+        names = value.get("name")  # a list of names in one Person is written too
+        return [n for n in map(_text, names if isinstance(names, list) else [names]) if n]
     if isinstance(value, str) and value.strip():
         return [" ".join(value.split())]
     return []

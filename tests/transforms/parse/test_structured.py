@@ -75,3 +75,13 @@ def test_json_ld_nested_too_deep_is_passed_over():
         f'<script type="application/ld+json">{shallow}</script></head><body></body></html>'
     )
     assert page_evidence(lxml.html.fromstring(page)).title == [("json-ld", "Found")]
+
+
+def test_a_person_whose_name_is_a_list_gives_every_name():
+    page = """<html><head><script type="application/ld+json">
+    {"@type": "NewsArticle", "headline": "Shooting reported",
+     "author": {"@type": "Person", "name": ["Travis Andersen", "Adam Sennott"]}}
+    </script></head><body><p>Body.</p></body></html>"""
+    assert page_evidence(lxml.html.fromstring(page)).authors == [
+        ("json-ld", ["Travis Andersen", "Adam Sennott"])
+    ]

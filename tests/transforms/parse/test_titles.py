@@ -1,5 +1,6 @@
-"""The headline a reader sees: which <h1> is the story's, what is declared beside it, and the
-zone a page dates its story in. Each rule is pinned by a small hand-written page."""
+"""The headline a reader sees (which <h1> is the story's, what is declared beside it), the byline
+when structured data names more people, and the zone a page dates its story in. Each rule is
+pinned by a small hand-written page."""
 
 import datetime as dt
 
@@ -141,3 +142,19 @@ def test_a_time_of_another_instant_does_not_change_the_zone():
     other = '<time datetime="2023-12-24T09:00:00+11:00">Updated December 24</time>'
     article = _article(f"<article><h1>{HEADLINE}</h1>{other}{STORY}</article>", head)
     assert article["published_offset"] == "+00:00"
+
+
+def test_json_ld_authors_narrowed_to_the_parsely_byline_when_it_names_some_of_them():
+    """JSON-LD lists the editor beside the writer; Parse.ly's author tag is the byline."""
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Lock gates", '
+        '"author": [{"@type": "Person", "name": "Aaron Klotz"}, {"@type": "Person", "name": "Sarah Purewal"}]}'
+        '</script><meta name="parsely-author" content="Aaron Klotz">'
+    )
+    article = _article(f"<article><h1>{HEADLINE}</h1>{STORY}</article>", head)
+    assert (article["authors"], article["authors_source"]) == (["Aaron Klotz"], "meta:parsely-author")
+    other = head.replace('Aaron Klotz">', 'Jane Doe">')  # a tag naming someone else settles nothing
+    assert _article(f"<article><h1>{HEADLINE}</h1>{STORY}</article>", other)["authors"] == [
+        "Aaron Klotz",
+        "Sarah Purewal",
+    ]
