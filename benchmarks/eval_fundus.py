@@ -43,9 +43,15 @@ WORD = re.compile(r"\w+")
 # ---------------------------------------------------------------- normalising and scoring
 
 
+def invisible_out(text: str) -> str:
+    """``text`` without format characters (Unicode category Cf: zero-width space, soft hyphen,
+    bidi marks), which change nothing a reader sees; a gold title carries a stray U+200B."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
 def normalise_title(title: Optional[str]) -> str:
-    """NFKC, casefold, one kind of quote, single spaces, no trailing punctuation."""
-    text = QUOTES.sub('"', unicodedata.normalize("NFKC", title or "").casefold())
+    """NFKC, casefold, one kind of quote, single spaces, no trailing punctuation, nothing invisible."""
+    text = QUOTES.sub('"', invisible_out(unicodedata.normalize("NFKC", title or "")).casefold())
     text = " ".join(text.split())
     while text and (unicodedata.category(text[-1]).startswith("P") or text[-1].isspace()):
         text = text[:-1]

@@ -34,6 +34,7 @@ from benchmarks.eval_fundus import (  # noqa: E402 - after the path is set
     attempt,
     authors_f1,
     body_f1,
+    invisible_out,
     page_site_names,
     token_f1,
 )
@@ -135,8 +136,9 @@ WRONG_DATES: dict[str, str] = {
 
 
 def normalise_title(title: Optional[str]) -> str:
-    """The corpus's rule: NFKC, case folding, quotes removed, whitespace collapsed."""
-    text = QUOTES.sub("", unicodedata.normalize("NFKC", title or "").casefold())
+    """The corpus's rule: NFKC, case folding, quotes removed, whitespace collapsed; and, as for
+    fundus, nothing invisible."""
+    text = QUOTES.sub("", invisible_out(unicodedata.normalize("NFKC", title or "")).casefold())
     return " ".join(text.split())
 
 

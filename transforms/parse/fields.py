@@ -32,9 +32,15 @@ def fold(text: str) -> str:
 _SECOND_LEVEL = {"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or", "go", "gob", "nic"}
 
 
+#: Words a site's name has at most ("Die Neue Südtiroler Tageszeitung", "The Times of India").
+MAX_SITE_NAME_WORDS = 6
+
+
 def site_names(candidates: list[str], url: Optional[str]) -> set[str]:
     """The page's own names for its site: og:site_name, publisher, app name, and the host's name."""
-    names = {fold(c) for c in candidates if c and fold(c)}
+    # A "site name" of many words is a headline some extractor took for one (trafilatura reads
+    # the whole <title> when a page names no site): it would strip the headline itself.
+    names = {fold(c) for c in candidates if c and fold(c) and len(c.split()) <= MAX_SITE_NAME_WORDS}
     host = (urllib.parse.urlsplit(url).hostname or "") if url else ""
     labels = [p for p in host.split(".") if p not in ("www", "m", "amp", "edition", "news")]
     # chunichi.co.jp, news.com.au: the name sits before a second-level label such as co or com.

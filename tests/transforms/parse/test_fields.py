@@ -216,3 +216,17 @@ def test_a_middle_initial_in_json_ld_keeps_the_author_whole():
     html = f"<html lang='en'><head>{head}</head><body><article><h1>A Christmas prayer</h1>{story}</article></body></html>"
     article = article_from_record(InputRecord("p", "html", "https://post.example/opinions/prayer", html=html))
     assert (article["authors"], article["authors_source"]) == (["Colbert I. King"], "json-ld")
+
+
+def test_a_site_name_of_many_words_is_a_headline_and_not_stripped():
+    from newsbeam.transforms.parse.fields import site_names, strip_site_name
+
+    # trafilatura reads the whole <title> as the site name when the page names none.
+    names = site_names(
+        ["Nationale Demo Der 9. Juli naht: OGBL und LCGB demonstrieren - Tageblatt.lu"],
+        "https://www.tageblatt.lu/a",
+    )
+    assert names == {"tageblatt", "tageblattlu"}
+    assert strip_site_name("Der 9. Juli naht: OGBL und LCGB demonstrieren | Tageblatt", names) == (
+        "Der 9. Juli naht: OGBL und LCGB demonstrieren"
+    )
