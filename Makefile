@@ -29,11 +29,13 @@ test: venv
 docs: venv
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
-## eval: quality over ../shared/corpora/fundus: article fields, language, places, keywords, quotes
-## (the detectors and keyword methods newsbeam was compared with come from the [eval] extra)
+## eval: quality over ../shared/corpora/fundus and naeb-dev: article fields (title, date, authors, body),
+## language, places, keywords, quotes (the detectors and keyword methods newsbeam was compared with
+## come from the [eval] extra)
 eval: venv
 	$(BIN)/python -m pip install --quiet -e '.[eval]'
 	$(BIN)/python benchmarks/eval_fundus.py
+	$(BIN)/python benchmarks/eval_naeb.py
 	$(BIN)/python benchmarks/eval_language.py
 	$(BIN)/python benchmarks/eval_places.py
 	$(BIN)/python benchmarks/eval_keywords.py

@@ -3,7 +3,8 @@ Delta tables, ``history``, ``compact``, ``vacuum`` and ``migrate``.
 
 Exit codes (:data:`EXIT_CODES`; docs/cli.md): 0 success (a run committed), 1 the run (or query,
 or command) failed and published nothing, 2 usage error (nothing ran), 3 the run committed but an
-alert tripped, 130 and 143 a run stopped by SIGINT or SIGTERM. Errors are one sentence on stderr;
+alert tripped, 130 and 143 a run stopped by SIGINT or SIGTERM, 141 ``parse`` into a pipe closed
+early. Errors are one sentence on stderr;
 ``--verbose`` adds the traceback and Beam's logs.
 """
 
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ALERT = 0, 1, 2, 3
 #: Exit codes of a run stopped by a signal: 128 + the signal's number, as a shell reports it.
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143
+#: ``parse`` whose reader closed the pipe early (``| head``): 128 + SIGPIPE, the code a shell
+#: reports for ``cat`` or ``git log`` cut short the same way; nothing is printed.
+EXIT_SIGPIPE = 141
 
 EXIT_CODES = """exit codes:
   0    committed (or, for other commands, done)
@@ -36,7 +40,8 @@ EXIT_CODES = """exit codes:
   3    run committed, but an alert tripped (--min_articles, --max_input_error_ratio, or every
        input record ended as an error); one sentence on stderr after the summary
   130  run stopped by SIGINT (Ctrl-C); one line on stderr says whether it had committed
-  143  run stopped by SIGTERM; one line on stderr says whether it had committed"""
+  143  run stopped by SIGTERM; one line on stderr says whether it had committed
+  141  parse's reader closed the pipe early (| head); nothing is printed"""
 
 EXAMPLE_QUERY = """
 SELECT e.entity AS person, count(*) AS mentions, count(DISTINCT e.article_id) AS articles
@@ -594,11 +599,6 @@ def print_summary(row: dict, output: str, wall_seconds: float, stage_seconds: Op
 
 
 # ---------------------------------------------------------------- parse
-
-
-#: ``parse`` whose reader closed the pipe early (``| head``): 128 + SIGPIPE, the code a shell
-#: reports for ``cat`` or ``git log`` cut short the same way.
-EXIT_SIGPIPE = 141
 
 
 def command_parse(args) -> int:

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 SEED = SHARED / "seed" / "000_bcb57dddbc643e17.txt"
 FUNDUS = SHARED / "corpora" / "fundus"
+NAEB = SHARED / "corpora" / "naeb-dev"
 SAMPLES = ROOT / "pipeline" / "samples"
 
 
@@ -22,6 +23,13 @@ def seed_text() -> str:
     if not SEED.exists():
         pytest.skip(f"seed story not found at {SEED}")
     return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def naeb() -> Path:
+    if not (NAEB / "gold.jsonl").exists():
+        pytest.skip(f"naeb-dev corpus not found at {NAEB}")
+    return NAEB
 
 
 @pytest.fixture(scope="session")
