@@ -234,8 +234,13 @@ def test_every_html_article_says_where_its_fields_came_from(run_output):
         "SELECT title_source, published_source, authors_source, text_source, published_offset FROM articles "
         "WHERE input_kind IN ('rss', 'html') ORDER BY input_ref"
     ).fetchall()
-    assert rows and all(row[:4] == ("json-ld", "json-ld", "json-ld", "trafilatura") for row in rows), rows
+    # The title is the <h1> each sample page shows; its JSON-LD headline is kept as declared.
+    assert rows and all(row[:4] == ("html:h1", "json-ld", "json-ld", "trafilatura") for row in rows), rows
     assert {row[4] for row in rows} >= {"+00:00", "-05:00"}  # the samples' own zones, kept
+    declared = con.execute(
+        "SELECT [d.source FOR d IN declared_titles] FROM articles WHERE input_kind IN ('rss', 'html')"
+    ).fetchall()
+    assert all("json-ld" in sources for (sources,) in declared), declared
     (text_source,) = con.execute(
         "SELECT DISTINCT text_source FROM articles WHERE input_kind = 'text'"
     ).fetchone()
