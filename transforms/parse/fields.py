@@ -164,7 +164,7 @@ def as_declared(heading, declared: list[str], names: set[str]) -> str:
     for value in declared:
         stripped = strip_site_name(value, names) if value else ""
         folded = fold(stripped)
-        if not folded:
+        if not folded or stripped.endswith(("...", "…")):  # cut short: the same words, fewer of them
             continue
         if folded in (text, full):
             return stripped

@@ -158,3 +158,10 @@ def test_json_ld_authors_narrowed_to_the_parsely_byline_when_it_names_some_of_th
         "Aaron Klotz",
         "Sarah Purewal",
     ]
+
+
+def test_a_declared_headline_cut_short_does_not_replace_the_h1():
+    article = _article(
+        f"<article><h1>{HEADLINE}</h1>{STORY}</article>", _declared(json_ld=HEADLINE[:-7] + "...")
+    )
+    assert article["title"] == HEADLINE
