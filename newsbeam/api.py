@@ -144,7 +144,8 @@ def parse(html: Union[str, bytes], url: Optional[str] = None) -> Article:
             page's canonical URL is used when it declares one, and ``url`` is ``about:blank``.
 
     Raises:
-        ParseError: The page holds no article (``kind`` says why, as in the errors table).
+        ParseError: The page holds no article (``kind`` says why, as in the errors table), or
+            it is no page but many stories: a WARC, a dump, a feed (``kind`` ``several_stories``).
 
     Example:
         >>> import newsbeam
@@ -157,10 +158,13 @@ def parse(html: Union[str, bytes], url: Optional[str] = None) -> Article:
         >>> article.canonical_url, article.word_count
         ('https://news.example.org/dock-strike', 48)
     """
-    from newsbeam.pipeline.page import parse_page
+    from newsbeam.pipeline.page import parse_page, several_stories
     from newsbeam.transforms.common.errors import InputError
 
     data = html.encode("utf-8") if isinstance(html, str) else html
+    found = several_stories(data)
+    if found:  # parsed as one page, it would give one record's title and another's body
+        raise ParseError("several_stories", f"this is {found[1]}, not one page; newsbeam.run reads it")
     try:
         row = parse_page(data, url or "about:blank", url or "<string>")
     except InputError as exc:

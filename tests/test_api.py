@@ -97,6 +97,15 @@ def test_a_page_without_an_article_is_a_parse_error_with_its_kind():
     assert err.value.kind == "too_complex" and str(err.value).startswith("too_complex: ")
 
 
+def test_a_feed_or_a_dump_is_not_one_page():
+    feed = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><title>A</title></item></channel></rss>'
+    dump = '{"url": "https://a.example/1", "html": "<p>one</p>"}\n{"url": "https://a.example/2", "html": "<p>two</p>"}\n'
+    for data in (feed, dump):
+        with pytest.raises(newsbeam.ParseError) as err:
+            newsbeam.parse(data)
+        assert err.value.kind == "several_stories" and "newsbeam.run" in str(err.value)
+
+
 def test_parse_without_a_url_takes_the_page_s_canonical_url():
     page = PAGE.read_text(encoding="utf-8")
     article = newsbeam.parse(page)
