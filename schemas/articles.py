@@ -111,7 +111,7 @@ TABLE = TableSpec(
         field(
             "authors_source",
             pa.string(),
-            "Where the authors came from: json-ld, meta:<name>, newspaper4k, trafilatura or input:<kind>.",
+            "Where the authors came from: json-ld, meta:<name>, script:chartbeat, newspaper4k, trafilatura or input:<kind>.",
         ),
         field(
             "published_source",

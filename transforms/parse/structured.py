@@ -46,6 +46,11 @@ MODIFIED_META = ("article:modified_time", "og:updated_time", "dateModified", "la
 MAX_TIMES = 5
 
 
+#: Chartbeat's analytics set ``_sf_async_config.authors = 'Jane Doe, John Roe'`` on the pages it
+#: counts: the byline, on pages whose structured data names nobody.
+_CHARTBEAT_AUTHORS = re.compile(r"""_sf_async_config\.authors\s*=\s*(['"])(.{0,300}?)\1""")
+
+
 @dataclass(frozen=True)
 class Heading:
     """One ``<h1>`` a reader sees, with where it stands on the page."""
@@ -216,6 +221,11 @@ def page_evidence(tree) -> Evidence:
         names = [v for v in meta.get(key, []) if not _is_url(v)]
         if names:
             evidence.authors.append((f"meta:{key}", names))
+    for script in tree.xpath("//script[not(@src)][contains(., '_sf_async_config')]")[:3]:
+        found = _CHARTBEAT_AUTHORS.search(script.text_content() or "")
+        if found and found.group(2).strip():
+            evidence.authors.append(("script:chartbeat", [found.group(2)]))
+            break
     for key in PUBLISHED_META:
         evidence.published += [(f"meta:{key}", v) for v in meta.get(key, [])[:1]]
     for key in MODIFIED_META:

@@ -85,3 +85,12 @@ def test_a_person_whose_name_is_a_list_gives_every_name():
     assert page_evidence(lxml.html.fromstring(page)).authors == [
         ("json-ld", ["Travis Andersen", "Adam Sennott"])
     ]
+
+
+def test_chartbeat_s_author_setting_is_a_byline():
+    page = """<html><head><script>var _sf_async_config = {};
+    _sf_async_config.authors = 'John Aubrey Douglass'; _sf_async_config.sections = 'Opinion';
+    </script></head><body><p>Body.</p></body></html>"""
+    assert page_evidence(lxml.html.fromstring(page)).authors == [
+        ("script:chartbeat", ["John Aubrey Douglass"])
+    ]
