@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
-from newsbeam.transforms.parse.fields import word_count
+from newsbeam.transforms.parse.fields import fold, more_than_a_label, word_count
 
 #: schema.org types that describe the story itself (not the site, breadcrumb or video).
 ARTICLE_TYPES = {
@@ -78,7 +78,6 @@ class Evidence:
     published: list = field(default_factory=list)
     modified: list = field(default_factory=list)
     html_title: Optional[str] = None
-    h1: Optional[str] = None
     #: The first ``<time>`` elements' ``datetime`` values and texts: where a page that dates its
     #: story in UTC says its own zone ("<time datetime=...+11:00>", "11:00 pm EST").
     times: list = field(default_factory=list)
@@ -89,6 +88,12 @@ class Evidence:
     language: Optional[str] = None
     image: Optional[str] = None
     canonical_url: Optional[str] = None
+
+    @property
+    def h1(self) -> Optional[str]:
+        """The first visible ``<h1>`` in the story's part of the page, else the first anywhere."""
+        first = next((h for h in self.headings if h.in_content), None) or next(iter(self.headings), None)
+        return first.text if first else None
 
 
 def _types(node: dict) -> set:
@@ -248,8 +253,6 @@ def page_evidence(tree) -> Evidence:
         iter(meta.get("og:url", [])), None
     )
     evidence.headings = visible_headings(tree)
-    first = next((h for h in evidence.headings if h.in_content), None) or next(iter(evidence.headings), None)
-    evidence.h1 = first.text if first else None
     evidence.paragraph_words = sum(word_count(p.text_content()) for p in tree.iter("p"))
     return evidence
 
@@ -310,8 +313,6 @@ def heading_text(element, skip=None) -> str:
 def _kicker(element):
     """The heading's first child when it is a kicker: a link to a section or an element whose
     class names it one, before any of the heading's own text, with a headline after it."""
-    from newsbeam.transforms.parse.fields import more_than_a_label
-
     if (element.text or "").strip():
         return None
     first = next((child for child in element if isinstance(child.tag, str) and heading_text(child)), None)
@@ -334,8 +335,6 @@ def visible_headings(tree) -> list[Heading]:
     """The page's ``<h1>``s a reader sees, in page order: not hidden, not inside a link (a teaser
     of another story), a breadcrumb trail (an SEO ``<h1>``) or a dialog (a modal "Artikel
     merken"), nor wholly a short link (a logo), not empty."""
-    from newsbeam.transforms.parse.fields import fold
-
     headings = []
     for element in tree.iter("h1"):
         ancestors = list(element.iterancestors())

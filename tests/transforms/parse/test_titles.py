@@ -8,16 +8,8 @@ import pytest
 
 from newsbeam.transforms.common.records import InputRecord
 from newsbeam.transforms.parse.article import article_from_record
+from tests.transforms.parse.test_parse import STORY
 
-STORY = "".join(
-    f"<p>{s}</p>"
-    for s in (
-        "The harbour authority said on Tuesday that the new lock gates would open in spring.",
-        "Engineers have worked through the winter to replace the hydraulic rams, it said.",
-        "Local businesses welcomed the news after two years of delays and rising costs.",
-        "The project is expected to cost 40 million pounds in total, officials said.",
-    )
-)
 HEADLINE = "Harbour lock gates will open in spring after two years of repairs"
 
 
