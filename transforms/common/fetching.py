@@ -479,6 +479,13 @@ def detected_encodings(data: bytes) -> list[str]:
 
 def page_html(body: FetchedBody) -> str:
     """The page's HTML as text, or InputError when it is not an HTML page."""
+    check_page(body)
+    return decode_html(body)
+
+
+def check_page(body: FetchedBody) -> None:
+    """InputError when the bytes are not an HTML page (their type, emptiness, a binary magic
+    number), without decoding them."""
     content_type = (body.content_type or "").split(";")[0].strip().lower()
     if content_type and content_type not in HTML_TYPES and not looks_like_html(body.data):
         raise InputError("not_html", f"{body.location} is {content_type}, not an HTML page")
@@ -489,4 +496,3 @@ def page_html(body: FetchedBody) -> str:
     for magic, kind in BINARY_MAGIC:
         if body.data.lstrip()[: len(magic)] == magic:  # a server that calls a PDF text/html
             raise InputError("not_html", f"{body.location} is a {kind}, whatever its Content-Type says")
-    return decode_html(body)

@@ -18,6 +18,8 @@ class Source:
     location: str
     kind: Optional[str] = None
     depth: int = 0
+    #: The list (OPML, sitemap index, robots.txt) that named this source, for its errors rows.
+    parent: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -48,3 +50,13 @@ class InputRecord:
     #: because its feed carried the story (``feed_html``): ParseArticles reads the feed's copy,
     #: or makes this the record's fetch error when that copy holds too little text.
     fetch_error: Optional[tuple] = None
+    #: (file, byte offset) of the WARC or ARC record that holds the page, which FetchPages reads
+    #: after the shuffle, so an archive's pages never sit in a shuffled collection; None when the
+    #: record carries its page (``html``) or names one to fetch.
+    archive: Optional[tuple] = None
+
+    @property
+    def needs_fetch(self) -> bool:
+        """True when the page is neither carried (``html``, ``text``) nor in an archive's record:
+        its ``url`` is what FetchPages fetches or reads."""
+        return self.html is None and self.text is None and self.archive is None

@@ -34,7 +34,7 @@ def fetch_link(record: InputRecord) -> Optional[str]:
     """The key a record is looked up by: its link normalised, when the record is fetched over
     HTTP (it carries no page of its own); None for records that cost no fetch (files, dumps,
     WARC responses), which dedup handles after parsing as before."""
-    if record.html is not None or record.text is not None or not is_http(record.url):
+    if not record.needs_fetch or not is_http(record.url):
         return None
     return normalise_url(record.url)
 

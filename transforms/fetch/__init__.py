@@ -32,6 +32,7 @@ from newsbeam.transforms.common.fetching import (
 )
 from newsbeam.transforms.common.timing import timed
 from newsbeam.transforms.fetch.politeness import lane_of, robots_rules
+from newsbeam.transforms.read.warc import page_from_archive
 
 __all__ = ["FetchPages"]
 
@@ -78,7 +79,7 @@ class FetchLaneFn(beam.DoFn):
             if record.html is not None or record.text is not None:
                 yield record
                 continue
-            web = is_http(record.url)
+            web = record.archive is None and is_http(record.url)
             try:
                 if web and last is not None and spacing > 0:  # waiting for our turn is not fetch time
                     self._sleep(max(0.0, last + spacing - time.monotonic()))
@@ -86,7 +87,9 @@ class FetchLaneFn(beam.DoFn):
                 with timed("fetch"):
                     if web and self._policy.obey_robots:
                         self._allowed(record.url)
-                    if web:
+                    if record.archive is not None:  # a WARC record: its page read at its offset
+                        body = page_from_archive(*record.archive, self._policy.max_bytes)
+                    elif web:
                         body = fetch_http(record.url, self._policy, self._session)
                     else:
                         body = read_file(record.url, self._policy.max_bytes)
@@ -100,6 +103,9 @@ class FetchLaneFn(beam.DoFn):
                 yield beam.pvalue.TaggedOutput(ERRORS, row)
                 continue
             beam.metrics.Metrics.counter("newsbeam", "pages_fetched" if web else "pages_read").inc()
+            if record.archive is not None:  # captured when it was archived
+                yield dataclasses.replace(record, html=html, archive=None)
+                continue
             yield dataclasses.replace(record, html=html, captured_at=dt.datetime.now(dt.timezone.utc))
 
 

@@ -35,7 +35,7 @@ def host_lane(url: str, lanes: int) -> str:
 
 
 def needs_http(record) -> bool:
-    return record.html is None and record.text is None and is_http(record.url)
+    return record.needs_fetch and is_http(record.url)
 
 
 #: Lanes the records that need no HTTP request are spread over (files, feed and dump records).

@@ -30,7 +30,7 @@ from newsbeam.transforms.common.records import InputRecord, Source
 from newsbeam.transforms.common.timing import timed_iter
 from newsbeam.transforms.read.dumps import record_from_html, record_from_text, records_from_jsonl
 from newsbeam.transforms.read.feeds import records_from_feed
-from newsbeam.transforms.read.files import gunzipped, open_raw, stream_lines
+from newsbeam.transforms.read.files import gunzipped, is_archive, open_raw, stream_lines
 from newsbeam.transforms.read.lists import (
     items_from_sitemap,
     records_from_url_list,
@@ -65,7 +65,8 @@ def records_from(body: FetchedBody, kind: Optional[str], source: Optional[Source
     elif kind == "urls":
         yield from records_from_url_list(body.data, body.location)
     elif kind == "warc":
-        yield from records_from_warc(io.BytesIO(body.data), body.location, len(body.data) + 1)
+        # fetched over HTTP: its bytes are here, not in a file FetchPages could read again
+        yield from records_from_warc(io.BytesIO(body.data), body.location, len(body.data) + 1, inline=True)
     elif kind == "rss":
         yield from records_from_feed(body.data, body.location)
     elif kind == "jsonl":
@@ -141,14 +142,17 @@ class ReadSourceFn(beam.DoFn):
 
     def _records(self, source: Source, validators: dict, answer: list) -> Iterator[Union[InputRecord, dict]]:
         kind = source.kind or kind_from_name(source.location)
+        if not is_http(source.location) and kind is None and is_archive(source.location):
+            kind = "warc"  # a WARC or ARC without its extension: streamed all the same
         if not is_http(source.location) and kind == "jsonl":
             # Dumps can be far larger than memory: read them line by line.
             lines = stream_lines(source.location, self._policy.max_bytes)
             yield from records_from_jsonl(lines, source.location, self._policy.max_bytes)
             return
         if not is_http(source.location) and kind == "warc":
-            # A day of CC-NEWS is gigabytes: stream it record by record, warcio undoing the gzip members.
-            yield from records_from_warc(open_raw(source.location), source.location, self._policy.max_bytes)
+            # A day of CC-NEWS is gigabytes: scanned record by record, its pages read by FetchPages.
+            with open_raw(source.location) as stream:
+                yield from records_from_warc(stream, source.location, self._policy.max_bytes)
             return
         if not is_http(source.location) and kind == "html":
             # One page: FetchPages reads it after the records are spread over the workers, so its

@@ -41,6 +41,23 @@ def open_raw(location: str):
         raise InputError("io_error", f"cannot read {location}: {exc}") from exc
 
 
+def is_archive(location: str) -> bool:
+    """True when a file's first bytes (inflated if gzipped) are a WARC's or an ARC's."""
+    import zlib
+
+    try:
+        with open_raw(location) as handle:
+            head = handle.read(1 << 12)
+    except (InputError, OSError):
+        return False  # reading it for real says what is wrong
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(head, 64)
+        except zlib.error:
+            return False
+    return head.startswith((b"WARC/1.", b"WARC/0.", b"filedesc://"))
+
+
 def _capped_lines(handle, max_bytes: int, block: int = 1 << 20) -> Iterator[bytes]:
     buffer, skipping = b"", False
     while chunk := handle.read(block):

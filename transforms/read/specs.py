@@ -30,6 +30,7 @@ _EXTENSIONS = {
     ".opml": "opml",
     ".csv": "urls",
     ".warc": "warc",
+    ".arc": "warc",  # ARC, the WARC's predecessor: warcio reads both
     ".html": "html",
     ".htm": "html",
     ".xhtml": "html",
@@ -70,7 +71,7 @@ def sniff_kind(data: bytes) -> str:
         return "rss"
     if head.startswith(b"<"):
         return "html"
-    if head.startswith(b"warc/1."):
+    if head.startswith((b"warc/1.", b"filedesc://")):
         return "warc"
     if head.startswith(b"{"):
         return "jsonl"
