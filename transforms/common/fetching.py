@@ -93,6 +93,18 @@ def file_path(location: str) -> str:
     return location
 
 
+def open_raw(location: str):
+    """A file as raw bytes through FileSystems, not decompressed (warcio reads gzip members itself)."""
+    from apache_beam.io.filesystem import CompressionTypes
+
+    try:
+        return FileSystems.open(file_path(location), compression_type=CompressionTypes.UNCOMPRESSED)
+    except FileNotFoundError as exc:
+        raise InputError("not_found", f"no such file: {location}") from exc
+    except OSError as exc:
+        raise InputError("io_error", f"cannot read {location}: {exc}") from exc
+
+
 def read_file(location: str, max_bytes: int) -> FetchedBody:
     """Read a whole file through Beam's FileSystems (compression from the name, e.g. ``.gz``)."""
     path = file_path(location)

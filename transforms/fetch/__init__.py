@@ -15,6 +15,7 @@ from typing import Callable
 
 import apache_beam as beam
 
+from newsbeam.transforms.common.archives import page_from_archive
 from newsbeam.transforms.common.errors import (
     ERRORS,
     InputError,
@@ -32,7 +33,6 @@ from newsbeam.transforms.common.fetching import (
 )
 from newsbeam.transforms.common.timing import timed
 from newsbeam.transforms.fetch.politeness import lane_of, robots_rules
-from newsbeam.transforms.read.warc import page_from_archive
 
 __all__ = ["FetchPages"]
 

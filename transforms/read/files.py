@@ -9,7 +9,7 @@ from typing import Iterator, Optional
 from apache_beam.io.filesystems import FileSystems
 
 from newsbeam.transforms.common.errors import InputError
-from newsbeam.transforms.common.fetching import FetchedBody, file_path
+from newsbeam.transforms.common.fetching import FetchedBody, file_path, open_raw
 
 
 def gunzipped(body: FetchedBody, max_bytes: int) -> FetchedBody:
@@ -27,18 +27,6 @@ def gunzipped(body: FetchedBody, max_bytes: int) -> FetchedBody:
     if len(data) > max_bytes:
         raise InputError("too_large", f"{body.location} inflates to more than {max_bytes} bytes")
     return dataclasses.replace(body, data=data)
-
-
-def open_raw(location: str):
-    """A file as raw bytes through FileSystems, not decompressed (warcio reads gzip members itself)."""
-    from apache_beam.io.filesystem import CompressionTypes
-
-    try:
-        return FileSystems.open(file_path(location), compression_type=CompressionTypes.UNCOMPRESSED)
-    except FileNotFoundError as exc:
-        raise InputError("not_found", f"no such file: {location}") from exc
-    except OSError as exc:
-        raise InputError("io_error", f"cannot read {location}: {exc}") from exc
 
 
 def is_archive(location: str) -> bool:

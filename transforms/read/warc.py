@@ -21,11 +21,11 @@ from typing import Iterator, Optional, Union
 
 import apache_beam as beam
 
+from newsbeam.transforms.common.archives import archive_records, record_content_type
 from newsbeam.transforms.common.errors import InputError, error_row
 from newsbeam.transforms.common.fetching import FetchedBody, check_page, decode_html
 from newsbeam.transforms.common.records import InputRecord
 from newsbeam.transforms.read.dates import parse_date
-from newsbeam.transforms.read.files import open_raw
 from newsbeam.transforms.read.specs import to_uri
 
 #: Record types that hold a page: an HTTP response, or a page archived as a resource.
@@ -157,18 +157,6 @@ class GzipMembers:
             del self.members[start]
 
 
-def _quiet_iterator(stream, **options):
-    from warcio.archiveiterator import ArchiveIterator
-
-    class QuietArchiveIterator(ArchiveIterator):
-        # warcio writes a warning straight to stderr for every record whose Content-Length was
-        # wrong (it then finds the next record by its blank line); counted instead, below.
-        INC_RECORD = ""
-
-    # arc2warc: ARC records get WARC headers, so their URL and date are read the same way.
-    return QuietArchiveIterator(stream, arc2warc=True, **options)
-
-
 def is_page_record(record) -> bool:
     uri = record.rec_headers.get_header("WARC-Target-URI") or ""
     return record.rec_type in PAGE_TYPES and (not uri or uri.lower().startswith(PAGE_SCHEMES))
@@ -201,12 +189,6 @@ def http_status(record) -> Optional[int]:
     return int(code) if code.isdigit() else None
 
 
-def content_type(record) -> Optional[str]:
-    if record.http_headers is not None:
-        return record.http_headers.get_header("Content-Type")
-    return record.rec_headers.get_header("Content-Type")  # a resource record's own type
-
-
 def read_capped(stream, max_bytes: int) -> tuple[bytes, int]:
     """Up to ``max_bytes + 1`` bytes of a record's content, and how many bytes it held in all
     (the rest is read and dropped, so the length and digest checks run)."""
@@ -230,7 +212,7 @@ def records_from_warc(
     alone there, else it carries the page; ``inline`` makes every record carry its page (an
     archive fetched over HTTP, whose bytes are not there to read again)."""
     members = GzipMembers(stream)
-    records = _quiet_iterator(members, check_digests=True)
+    records = archive_records(members, check_digests=True)
     index = -1
     try:
         for record in records:
@@ -250,7 +232,7 @@ def records_from_warc(
             if problem:
                 yield error_row("read", problem[0], problem[1], ref, url=url)
                 continue
-            body = FetchedBody(url, data, content_type(record))
+            body = FetchedBody(url, data, record_content_type(record))
             try:
                 check_page(body)
             except InputError as exc:
@@ -315,25 +297,3 @@ def record_problem(record, index: int, total: int, max_bytes: int) -> Optional[t
     if total > max_bytes:
         return "too_large", f"WARC record {index} is larger than {max_bytes} bytes"
     return None
-
-
-def page_from_archive(location: str, offset: int, max_bytes: int) -> FetchedBody:
-    """The page of the one record at ``offset`` of an archive (a gzip member's start, or a
-    record's start in a plain file), as FetchPages reads it; the scan has checked the record."""
-    from warcio.exceptions import ArchiveLoadFailed
-
-    with open_raw(location) as handle:
-        handle.seek(offset)
-        try:
-            record = next(iter(_quiet_iterator(handle)))
-            url = record.rec_headers.get_header("WARC-Target-URI") or to_uri(location)
-            data = record.content_stream().read(max_bytes + 1)
-        except (StopIteration, ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error) as exc:
-            raise InputError(
-                "truncated_record", f"cannot read the record at offset {offset} of {location}: {exc}"
-            ) from exc
-    if len(data) > max_bytes:
-        raise InputError(
-            "too_large", f"the record at offset {offset} of {location} is larger than {max_bytes} bytes"
-        )
-    return FetchedBody(url, data, content_type(record))

@@ -10,12 +10,13 @@ from apache_beam.testing.util import assert_that, equal_to
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from newsbeam.transforms.common.archives import page_from_archive
 from newsbeam.transforms.common.fetching import FetchPolicy, page_html
 from newsbeam.transforms.common.records import InputRecord
 from newsbeam.transforms.fetch import FetchPages
 from newsbeam.transforms.parse.article import article_from_record
 from newsbeam.transforms.read import ReadInputs
-from newsbeam.transforms.read.warc import page_from_archive, records_from_warc
+from newsbeam.transforms.read.warc import records_from_warc
 from tests.conftest import SAMPLES
 
 PAGE = (SAMPLES / "pages" / "harbour-bridge-reopens.html").read_bytes()
