@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: venv run test docs eval eval-dedup bench bench-scale bench-dedup bench-tables stress soak lint clean
+.PHONY: venv run test docs eval eval-dedup bench bench-scale bench-dedup bench-warc bench-tables stress soak lint clean
 
 $(STAMP): setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ bench-scale: venv
 ## bench-dedup: dedup at scale, 100 to 100,000 synthetic articles (several minutes)
 bench-dedup: venv
 	$(BIN)/python benchmarks/bench_dedup.py
+
+## bench-warc: the read stage (ReadInputs → FetchPages) on CC-NEWS-like WARCs of 100 MB and 1 GB built from fundus (cached in /tmp/newsbeam-bench-warc): pages, errors by kind, records/s and peak memory per size, 1 GB within 1.2x of 100 MB PASS/FAIL (about 2 minutes, plus about 4 to build the WARCs the first time)
+bench-warc: venv
+	$(BIN)/python benchmarks/bench_warc.py
 
 ## bench-tables: Delta tables: files per partition after 30 runs with and without compaction, the commit's share of a run, compact's time and query times before and after it on 10,000 articles (about 15 minutes)
 bench-tables: venv

@@ -28,6 +28,7 @@ from typing import Callable
 #: ``unexpected_*`` kind above all) is a failure of the hostile-input property.
 EXPECTED_KINDS = frozenset(
     {
+        "bad_digest",
         "bad_gzip",
         "bad_opml",
         "bad_sitemap",

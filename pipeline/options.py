@@ -32,8 +32,8 @@ class NewsbeamOptions(PipelineOptions):
             default=None,
             metavar="SPEC",
             help="What to read: a path, glob, folder or URL, optionally prefixed with its kind "
-            "(rss:, opml:, sitemap:, urls:, warc:, html:, jsonl:, text:). Repeat for more. Required; "
-            "'samples' names the invented sample stories that ship inside the package.",
+            "(rss:, jsonfeed:, opml:, sitemap:, urls:, warc:, html:, jsonl:, text:). Repeat for more. "
+            "Required; 'samples' names the invented sample stories that ship inside the package.",
         )
         parser.add_argument(
             "--output",

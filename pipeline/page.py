@@ -20,6 +20,7 @@ from newsbeam.transforms.common.records import InputRecord
 from newsbeam.transforms.dedup.urls import with_ids
 from newsbeam.transforms.extract.nlp import NlpConfig, nlp_plan
 from newsbeam.transforms.parse.article import article_from_record, quiet_parser_warnings
+from newsbeam.transforms.read.jsonfeed import is_json_feed
 from newsbeam.transforms.read.specs import kind_from_name, sniff_kind
 
 #: Inputs that hold many stories, by the kind a sniff of their first bytes finds: what they are.
@@ -27,6 +28,7 @@ SEVERAL_STORIES = {
     "warc": "a WARC archive of many pages",
     "jsonl": "a JSON lines dump, a story a line",
     "rss": "a feed of many stories",
+    "jsonfeed": "a JSON Feed of many stories",
     "opml": "an OPML list of feeds",
     "sitemap": "a sitemap of many pages",
     "urls": "a list of URLs",
@@ -62,14 +64,16 @@ def parse_page(data: bytes, url: str, input_ref: str, explain: Optional[dict] = 
 
 def several_stories(data: bytes, name: str = "") -> Optional[tuple[str, str]]:
     """(the ``--input`` kind a run reads it as, what it is) when ``data`` holds many stories
-    rather than one page: a WARC or ARC archive, a JSON lines dump, a feed, an OPML list, a
-    sitemap or a URL list (gzipped or not); ``("json", ...)`` for a JSON document, which is no
-    page either; None for one HTML page or text story. Found from the content; the file
+    rather than one page: a WARC or ARC archive, a JSON lines dump, a feed (a JSON Feed too), an
+    OPML list, a sitemap or a URL list (gzipped or not); ``("json", ...)`` for another JSON
+    document, which is no page either; None for one HTML page or text story. Found from the content; the file
     ``name`` counts only for what sniffs as text, a ``.csv`` of URLs under a header row."""
     head = inflated_head(data)
     kind = sniff_kind(head)
     if kind == "text" and kind_from_name(name) == "urls":
         kind = "urls"
+    if kind == "jsonfeed":
+        return kind, SEVERAL_STORIES[kind]
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")):
         return _json_kind(data)
     if head.startswith(b"filedesc://"):  # ARC, the WARC's predecessor: warcio reads both
@@ -95,16 +99,20 @@ def inflated_head(data: bytes, size: int = 1 << 16) -> bytes:
 
 
 def _json_kind(data: bytes) -> Optional[tuple[str, str]]:
-    """A JSON lines dump when its first line is a JSON object, a JSON document when the whole
-    file is one; None for text that only starts like JSON ("[Updated] ...")."""
+    """A JSON Feed when the whole file is one (its version too far in for a sniff to see), a JSON
+    lines dump when its first line is a JSON object, another JSON document when the whole file is
+    one; None for text that only starts like JSON ("[Updated] ...")."""
     try:
         data = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
     except (OSError, EOFError, zlib.error):
         return None
+    document = _json_value(data)
+    if is_json_feed(document):
+        return "jsonfeed", SEVERAL_STORIES["jsonfeed"]
     first = next((line for line in data.splitlines() if line.strip()), b"")
     if isinstance(_json_value(first), dict):
         return "jsonl", SEVERAL_STORIES["jsonl"]
-    if isinstance(_json_value(data), (dict, list)):
+    if isinstance(document, (dict, list)):
         return "json", "a JSON document, not a page or a text story"
     return None
 

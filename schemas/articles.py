@@ -121,12 +121,12 @@ TABLE = TableSpec(
         field(
             "text_source",
             pa.string(),
-            "Which extractor gave the body: trafilatura, newspaper4k, text (a plain-text input) or input:rss (the feed's full content).",
+            "Which extractor gave the body: trafilatura, newspaper4k, text (a plain-text input), input:rss or input:jsonfeed (the feed's full content).",
         ),
         field(
             "input_kind",
             pa.string(),
-            "Kind of input the story came from: rss, sitemap, urls, warc, html, jsonl or text.",
+            "Kind of input the story came from: rss, jsonfeed, sitemap, urls, warc, html, jsonl or text.",
             nullable=False,
         ),
         field(

@@ -106,6 +106,14 @@ def test_a_feed_or_a_dump_is_not_one_page():
         assert err.value.kind == "several_stories" and "newsbeam.run" in str(err.value)
 
 
+def test_a_json_feed_is_not_one_page_and_says_what_it_is():
+    feed = '{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "1", "url": "https://a.example/1"}]}'
+    with pytest.raises(newsbeam.ParseError) as err:
+        newsbeam.parse(feed)
+    assert err.value.kind == "several_stories"
+    assert "a JSON Feed of many stories" in str(err.value) and "newsbeam.run" in str(err.value)
+
+
 def test_parse_without_a_url_takes_the_page_s_canonical_url():
     page = PAGE.read_text(encoding="utf-8")
     article = newsbeam.parse(page)

@@ -192,6 +192,17 @@ def _text(text):
 
 SITEMAP = '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://news.example.org/a</loc></url></urlset>'
 OPML = '<?xml version="1.0"?><opml version="2.0"><body><outline xmlUrl="https://news.example.org/feed"/></body></opml>'
+JSON_FEED = json.dumps(
+    {
+        "version": "https://jsonfeed.org/version/1.1",
+        "items": [{"id": "1", "url": "https://news.example.org/a"}],
+    }
+)
+#: Its version after 64 KB of items, past what a sniff reads: only the whole document says what it is.
+LATE_VERSION_JSON_FEED = json.dumps(
+    {"items": [{"id": str(n), "url": f"https://news.example.org/{n}"} for n in range(3000)],
+     "version": "https://jsonfeed.org/version/1"}
+)  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -200,13 +211,15 @@ OPML = '<?xml version="1.0"?><opml version="2.0"><body><outline xmlUrl="https://
         ("capture.warc", _plain_warc, "a WARC archive of many pages", ""),
         ("capture.warc.gz", write_warc, "a WARC archive of many pages", ""),
         ("capture", write_warc, "a WARC archive of many pages", ""),  # gzipped, and only the content says so
-        ("crawl.arc", _arc, "an ARC archive of many pages", "warc:"),
+        ("crawl.arc", _arc, "an ARC archive of many pages", ""),
         ("wire.jsonl", _sample("dumps/wire.jsonl"), "a JSON lines dump, a story a line", ""),
         ("wire.txt", _sample("dumps/wire.jsonl"), "a JSON lines dump, a story a line", "jsonl:"),
         ("world.xml", _sample("feeds/world.rss"), "an RSS feed of many stories", ""),
         ("business.xml", _sample("feeds/business.atom"), "an Atom feed of many stories", ""),
         ("sitemap.xml", _text(SITEMAP), "a sitemap of many pages", ""),
         ("feeds.opml", _text(OPML), "an OPML list of feeds", ""),
+        ("feed.json", _text(JSON_FEED), "a JSON Feed of many stories", ""),
+        ("late.json", _text(LATE_VERSION_JSON_FEED), "a JSON Feed of many stories", "jsonfeed:"),
         (
             "links.txt",
             _text("https://news.example.org/a\nhttps://news.example.org/b\n"),

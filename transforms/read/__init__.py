@@ -1,9 +1,10 @@
 """Read input SPECs (paths, globs, URLs) into input records: one per story an input offers.
 
-A SPEC is ``[kind:]location`` (:mod:`.specs`). One input record is one feed item (:mod:`.feeds`),
-sitemap or URL-list entry (:mod:`.lists`), WARC response (:mod:`.warc`), HTML file, JSONL line or
-text file (:mod:`.dumps`); an input that cannot be read at all is one ``errors`` row, so every
-record is accounted for. :class:`ReadInputs` is the stage; :mod:`.filters` holds the filters
+A SPEC is ``[kind:]location`` (:mod:`.specs`). One input record is one RSS/Atom feed item
+(:mod:`.feeds`), JSON Feed item (:mod:`.jsonfeed`), sitemap or URL-list entry (:mod:`.lists`), WARC
+response (:mod:`.warc`), HTML file, JSONL line or text file (:mod:`.dumps`); an input that cannot
+be read at all is one ``errors`` row, naming the list that listed it if one did, so every record
+is accounted for. :class:`ReadInputs` is the stage; :mod:`.filters` holds the filters
 applied to its records before anything is fetched.
 """
 
@@ -31,6 +32,7 @@ from newsbeam.transforms.common.timing import timed_iter
 from newsbeam.transforms.read.dumps import record_from_html, record_from_text, records_from_jsonl
 from newsbeam.transforms.read.feeds import records_from_feed
 from newsbeam.transforms.read.files import gunzipped, is_archive, open_raw, stream_lines
+from newsbeam.transforms.read.jsonfeed import records_from_jsonfeed
 from newsbeam.transforms.read.lists import (
     items_from_sitemap,
     records_from_url_list,
@@ -69,6 +71,8 @@ def records_from(body: FetchedBody, kind: Optional[str], source: Optional[Source
         yield from records_from_warc(io.BytesIO(body.data), body.location, len(body.data) + 1, inline=True)
     elif kind == "rss":
         yield from records_from_feed(body.data, body.location)
+    elif kind == "jsonfeed":
+        yield from records_from_jsonfeed(body.data, body.location)
     elif kind == "jsonl":
         yield from records_from_jsonl(body.data.splitlines(), body.location)
     elif kind == "html":
@@ -111,13 +115,10 @@ class ReadSourceFn(beam.DoFn):
                 if isinstance(item, Source):  # a list of lists: read at the next level
                     if item.depth > MAX_NESTING:
                         counter.inc()
-                        yield failed(
-                            "read",
-                            InputError(
-                                "too_deep", f"{item.location} is nested more than {MAX_NESTING} lists deep"
-                            ),
-                            item.location,
+                        deep = InputError(
+                            "too_deep", f"{item.location} is nested more than {MAX_NESTING} lists deep"
                         )
+                        yield failed("read", listed_in(deep, item), item.location)
                     else:
                         yield item
                     continue
@@ -137,7 +138,10 @@ class ReadSourceFn(beam.DoFn):
         except InputError as exc:
             counter.inc()
             yield failed(
-                "read", exc, source.location, url=source.location if is_http(source.location) else None
+                "read",
+                listed_in(exc, source),
+                source.location,
+                url=source.location if is_http(source.location) else None,
             )
 
     def _records(self, source: Source, validators: dict, answer: list) -> Iterator[Union[InputRecord, dict]]:
@@ -176,6 +180,15 @@ class ReadSourceFn(beam.DoFn):
             return
         body = gunzipped(body, self._policy.max_bytes)
         yield from records_from(body, source.kind, dataclasses.replace(source, location=location))
+
+
+def listed_in(exc: InputError, source: Source) -> InputError:
+    """The failure of a source a list named (an OPML's feed, a sitemap index's sitemap), its
+    message naming that list; the errors row's input_ref stays the source's own location, which
+    polling and RememberFeeds key on."""
+    if not source.parent:
+        return exc
+    return InputError(exc.kind, f"{exc.message} (listed in {source.parent})")
 
 
 def answer_of(body: FetchedBody, items: int) -> FeedAnswer:

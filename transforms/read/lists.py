@@ -1,5 +1,9 @@
 """Lists of links: OPML feed lists, sitemaps (index, Google News, robots.txt) and URL lists.
 
+A link a list gives is checked as a feed item's is (:func:`~.specs.list_link`), and a list of
+lists names itself as the ``parent`` of the sources it gives, so their errors rows say where
+they were listed.
+
 XML is parsed by lxml with entity expansion, external entities, DTDs and network access off,
 and a document that declares entities of its own is refused before any parser sees it
 (:func:`refuse_entity_declarations`, which the feed reader uses too).
@@ -16,7 +20,7 @@ from newsbeam.transforms.common.errors import InputError, error_row
 from newsbeam.transforms.common.fetching import is_http
 from newsbeam.transforms.common.records import InputRecord, Source
 from newsbeam.transforms.read.dates import parse_date
-from newsbeam.transforms.read.specs import resolve_link
+from newsbeam.transforms.read.specs import list_link
 
 DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 
@@ -66,15 +70,26 @@ def _child_text(node, name: str) -> Optional[str]:
     return None
 
 
-def sources_from_opml(data: bytes, source: Source) -> Iterator[Source]:
+def listed_source(parent: Source, link: str, kind: str, what: str, ref: str) -> Union[Source, dict]:
+    """The source a list of lists names, one level deeper and naming its list; an errors row
+    (``ref``) when the link is no web page, or a file named by a list from the web."""
+    try:
+        location = list_link(parent.location, link, what)
+    except InputError as exc:
+        return error_row("read", exc.kind, exc.message, ref)
+    return Source(location, kind, parent.depth + 1, parent=parent.location)
+
+
+def sources_from_opml(data: bytes, source: Source) -> Iterator[Union[Source, dict]]:
     """Every feed an OPML list names (outlines with an xmlUrl, at any depth)."""
     root = parse_xml(data, source.location)
     if _local(root.tag) != "opml":
         raise InputError("bad_opml", f"{source.location} is XML but not OPML")
-    for outline in (node for node in root.iter() if _local(node.tag) == "outline"):
+    for index, outline in enumerate(node for node in root.iter() if _local(node.tag) == "outline"):
         feed = outline.get("xmlUrl") or outline.get("xmlurl")
         if feed:
-            yield Source(resolve_link(source.location, feed), "rss", source.depth + 1)
+            ref = f"{source.location}#outline={index}"
+            yield listed_source(source, feed, "rss", f"OPML outline {index}", ref)
 
 
 def items_from_sitemap(data: bytes, source: Source) -> Iterator[Union[InputRecord, Source, dict]]:
@@ -83,10 +98,11 @@ def items_from_sitemap(data: bytes, source: Source) -> Iterator[Union[InputRecor
     root = parse_xml(data, source.location)
     kind = _local(root.tag)
     if kind == "sitemapindex":
-        for node in root:
-            loc = _child_text(node, "loc") if _local(node.tag) == "sitemap" else None
+        for index, node in enumerate(n for n in root if _local(n.tag) == "sitemap"):
+            loc = _child_text(node, "loc")
             if loc:
-                yield Source(resolve_link(source.location, loc), "sitemap", source.depth + 1)
+                ref = f"{source.location}#sitemap={index}"
+                yield listed_source(source, loc, "sitemap", f"sitemap index entry {index}", ref)
         return
     if kind != "urlset":
         raise InputError("bad_sitemap", f"{source.location} is XML but neither a urlset nor a sitemap index")
@@ -96,11 +112,16 @@ def items_from_sitemap(data: bytes, source: Source) -> Iterator[Union[InputRecor
         if not loc:
             yield error_row("read", "no_link", f"sitemap entry {index} has no <loc>", ref)
             continue
+        try:
+            url = list_link(source.location, loc, f"sitemap entry {index}")
+        except InputError as exc:
+            yield error_row("read", exc.kind, exc.message, ref)
+            continue
         language = _child_text(node, "language")
         yield InputRecord(
             input_ref=ref,
             input_kind="sitemap",
-            url=resolve_link(source.location, loc),
+            url=url,
             title=_child_text(node, "title"),
             published_at=parse_date(_child_text(node, "publication_date") or _child_text(node, "lastmod")),
             language=language.split("-")[0].lower() if language else None,
@@ -108,12 +129,13 @@ def items_from_sitemap(data: bytes, source: Source) -> Iterator[Union[InputRecor
         )
 
 
-def sitemaps_from_robots(data: bytes, source: Source) -> Iterator[Source]:
+def sitemaps_from_robots(data: bytes, source: Source) -> Iterator[Union[Source, dict]]:
     """The ``Sitemap:`` lines of a robots.txt."""
-    for line in data.decode("utf-8", errors="replace").splitlines():
+    for lineno, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), start=1):
         key, _, value = line.partition(":")
         if key.strip().lower() == "sitemap" and value.strip():
-            yield Source(resolve_link(source.location, value.strip()), "sitemap", source.depth + 1)
+            ref = f"{source.location}:{lineno}"
+            yield listed_source(source, value.strip(), "sitemap", f"robots.txt line {lineno}", ref)
 
 
 def records_from_url_list(data: bytes, location: str) -> Iterator[Union[InputRecord, dict]]:

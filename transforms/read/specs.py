@@ -1,9 +1,11 @@
 """What a SPEC names: ``[kind:]location``, its kind (stated, from the file name, or sniffed from
-the first bytes), the files a glob or folder stands for, links made absolute against a feed's
-location, and the ``{date}`` placeholders a scheduled run fills from ``--run_date``."""
+the first bytes), the files a glob or folder stands for, the links a list gives made absolute
+against its location and checked (:func:`list_link`: web pages, and files only from lists that are
+files themselves), and the ``{date}`` placeholders a scheduled run fills from ``--run_date``."""
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import os
 import posixpath
@@ -14,15 +16,17 @@ from typing import Optional
 
 from apache_beam.io.filesystems import FileSystems
 
+from newsbeam.transforms.common.errors import InputError
 from newsbeam.transforms.common.fetching import file_path, is_http
 from newsbeam.transforms.common.records import Source
 
-KINDS = ("rss", "opml", "sitemap", "urls", "warc", "html", "jsonl", "text")
+KINDS = ("rss", "jsonfeed", "opml", "sitemap", "urls", "warc", "html", "jsonl", "text")
 
 #: How deep lists of lists are followed: OPML → feed, sitemap index → sitemap, robots.txt → sitemap.
 MAX_NESTING = 3
 
-# ".xml" is left to the content: feeds and sitemaps both use it.
+# ".xml" is left to the content: feeds and sitemaps both use it; ".json" too: a JSON Feed or a
+# dump of JSON lines.
 _EXTENSIONS = {
     ".rss": "rss",
     ".atom": "rss",
@@ -58,9 +62,36 @@ def kind_from_name(location: str) -> Optional[str]:
     return _EXTENSIONS.get(posixpath.splitext(name)[1])
 
 
+#: A JSON Feed's version (https://www.jsonfeed.org/version/1.1/), which its spec puts first.
+JSON_FEED_VERSION = re.compile(rb'"version"\s*:\s*"https?://jsonfeed\.org/version/', re.IGNORECASE)
+
+#: Byte order marks of the encodings that are not ASCII-compatible (UTF-32's first: UTF-16's
+#: little-endian mark begins it), and the first character "<" in each without a mark.
+_WIDE_ENCODINGS = (
+    (codecs.BOM_UTF32_LE, b"<\x00\x00\x00", "utf-32-le"),
+    (codecs.BOM_UTF32_BE, b"\x00\x00\x00<", "utf-32-be"),
+    (codecs.BOM_UTF16_LE, b"<\x00", "utf-16-le"),
+    (codecs.BOM_UTF16_BE, b"\x00<", "utf-16-be"),
+)
+
+
+def ascii_head(data: bytes, size: int = 4096) -> bytes:
+    """The first ``size`` bytes, as UTF-8 when they are UTF-16 or UTF-32 (told by the byte order
+    mark, or by the NULs beside a first "<", as XML's appendix F guesses), so that a feed saved
+    as UTF-16 sniffs as a feed."""
+    head = data[:size]
+    for bom, first, codec in _WIDE_ENCODINGS:
+        if head.startswith(bom):
+            return head[len(bom) :].decode(codec, errors="ignore").encode("utf-8")
+        if head.startswith(first):
+            return head.decode(codec, errors="ignore").encode("utf-8")
+    return head
+
+
 def sniff_kind(data: bytes) -> str:
-    """The kind the first bytes suggest: feed XML, HTML, JSON lines, or else plain text."""
-    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    """The kind the first bytes suggest: feed XML, HTML, a JSON Feed, JSON lines, or else plain
+    text."""
+    head = ascii_head(data).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head[:1024]:
         return "html"
     if head.startswith(b"<") and b"<opml" in head:
@@ -73,6 +104,8 @@ def sniff_kind(data: bytes) -> str:
         return "html"
     if head.startswith((b"warc/1.", b"filedesc://")):
         return "warc"
+    if head.startswith(b"{") and JSON_FEED_VERSION.search(ascii_head(data, 65536)):
+        return "jsonfeed"
     if head.startswith(b"{"):
         return "jsonl"
     lines = [line.strip() for line in head.splitlines() if line.strip() and not line.startswith(b"#")][:5]
@@ -94,17 +127,68 @@ def to_uri(location: str) -> str:
 
 
 def resolve_link(base: str, link: str) -> str:
-    """A feed item's link made absolute against the feed's own location."""
+    """A feed item's link made absolute against the feed's own location (``file:page.html``
+    too, against a feed on disk)."""
     link = link.strip()
-    if urllib.parse.urlsplit(link).scheme:
-        return link
     base_uri = to_uri(base)
     scheme = urllib.parse.urlsplit(base_uri).scheme
+    if urllib.parse.urlsplit(link).scheme.lower() == "file" and scheme == "file":
+        return urllib.parse.urljoin(base_uri, link)
+    if urllib.parse.urlsplit(link).scheme:
+        return link
     if scheme in ("http", "https", "file"):
         return urllib.parse.urljoin(base_uri, link)
     # urljoin only joins schemes it knows; gs:// and s3:// join like http://.
     joined = urllib.parse.urljoin("http" + base_uri[len(scheme) :], link)
     return scheme + joined[len("http") :]
+
+
+#: Schemes of the filesystems a list's links are read from (a one-letter scheme is a Windows
+#: drive: a path): only a list that is itself a file or in a bucket may name them.
+FILE_SCHEMES = ("file", "gs", "s3")
+
+#: How much of a refused link an errors row shows: a ``data:`` URI can hold a whole page.
+SHOWN_LINK_CHARS = 200
+
+
+def list_link(base: str, link: str, what: str) -> str:
+    """A link a list gives (a feed item's, a sitemap's ``<loc>``, an OPML ``xmlUrl``) made
+    absolute against the list's location, or InputError: ``invalid_url`` for a link that is no
+    web page nor file (``urn:``, ``mailto:``, ``javascript:``, ``data:``, ``tel:``, ``ftp:``...),
+    ``unsafe_link`` for a file or bucket named by a list read over http(s), which may never
+    reach the worker's files. ``what`` names the link's place: "feed item 3"."""
+    try:
+        url = resolve_link(base, link)
+        scheme = urllib.parse.urlsplit(url).scheme.lower()
+    except ValueError:  # "http://[::1" and the like: urllib cannot split it
+        raise InputError("invalid_url", f"{what} links to {shown_link(link)}, which is not a URL") from None
+    if scheme in ("http", "https"):
+        return url
+    if len(scheme) > 1 and scheme not in FILE_SCHEMES:
+        raise InputError(
+            "invalid_url",
+            f"{what} links to {shown_link(url)}, a {scheme}: link, not a web page or a file",
+        )
+    if is_http(base):
+        raise InputError(
+            "unsafe_link",
+            f"{what} links to {shown_link(url)}, not an http(s) URL: a list from the web may not name files",
+        )
+    return url
+
+
+def web_link(base: str, link: str) -> Optional[str]:
+    """A link made absolute when it is an http(s) URL (a feed's image), else None."""
+    try:
+        url = resolve_link(base, link)
+        return url if is_http(url) else None
+    except ValueError:  # "http://[::1" and the like: urllib cannot split it
+        return None
+
+
+def shown_link(link: str) -> str:
+    """A link as an errors row shows it: at most :data:`SHOWN_LINK_CHARS` of it."""
+    return link if len(link) <= SHOWN_LINK_CHARS else link[: SHOWN_LINK_CHARS - 1] + "…"
 
 
 def expand_source(source: Source) -> list[Source]:

@@ -12,7 +12,12 @@ from newsbeam.transforms.common.errors import InputError
 from newsbeam.transforms.common.fetching import FetchPolicy
 from newsbeam.transforms.common.records import InputRecord, Source
 from newsbeam.transforms.read import ReadInputs
-from newsbeam.transforms.read.lists import items_from_sitemap, records_from_url_list, sources_from_opml
+from newsbeam.transforms.read.lists import (
+    items_from_sitemap,
+    records_from_url_list,
+    sitemaps_from_robots,
+    sources_from_opml,
+)
 from newsbeam.transforms.read.specs import sniff_kind
 
 OPML = b"""<?xml version="1.0"?><opml version="2.0"><head><title>Subs</title></head><body>
@@ -39,8 +44,8 @@ BOMB = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">
 def test_opml_lists_its_feeds_as_sources():
     found = list(sources_from_opml(OPML, Source("/subs/list.opml")))
     assert found == [
-        Source("file:///subs/feeds/world.rss", "rss", 1),
-        Source("https://tech.example/feed", "rss", 1),
+        Source("file:///subs/feeds/world.rss", "rss", 1, parent="/subs/list.opml"),
+        Source("https://tech.example/feed", "rss", 1, parent="/subs/list.opml"),
     ]
 
 
@@ -62,9 +67,10 @@ def test_a_sitemap_index_lists_sitemaps_one_level_deeper():
     index = b"""<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
     <sitemap><loc>/news-1.xml.gz</loc></sitemap><sitemap><loc>https://paper.example/news-2.xml</loc></sitemap></sitemapindex>"""
     found = list(items_from_sitemap(index, Source("https://paper.example/sitemap_index.xml", "sitemap", 1)))
+    index_url = "https://paper.example/sitemap_index.xml"
     assert found == [
-        Source("https://paper.example/news-1.xml.gz", "sitemap", 2),
-        Source("https://paper.example/news-2.xml", "sitemap", 2),
+        Source("https://paper.example/news-1.xml.gz", "sitemap", 2, parent=index_url),
+        Source("https://paper.example/news-2.xml", "sitemap", 2, parent=index_url),
     ]
 
 
@@ -169,4 +175,96 @@ def test_a_site_root_is_read_through_robots_txt_to_its_sitemaps(http_server):
                 ]
             ),
             label="errors",
+        )
+
+
+def test_list_links_that_are_no_web_page_are_invalid_url_rows():
+    """Sitemaps, sitemap indexes, robots.txt and OPML follow the rules of feeds (``list_link``)."""
+    urlset = b"""<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+    <url><loc>urn:isbn:0451450523</loc></url><url><loc>https://paper.example/a</loc></url>
+    <url><loc>file:///etc/passwd</loc></url></urlset>"""
+    local = list(items_from_sitemap(urlset, Source("/srv/sitemap.xml")))
+    assert [type(i).__name__ for i in local] == ["dict", "InputRecord", "InputRecord"]
+    assert local[0]["kind"] == "invalid_url" and local[0]["input_ref"] == "/srv/sitemap.xml#url=0"
+    assert local[0]["message"].startswith("sitemap entry 0 links to urn:isbn:0451450523")
+    web = list(items_from_sitemap(urlset, Source("https://paper.example/sitemap.xml")))
+    assert [i["kind"] if isinstance(i, dict) else i.url for i in web] == [
+        "invalid_url",
+        "https://paper.example/a",
+        "unsafe_link",
+    ]
+    index = b"""<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+    <sitemap><loc>mailto:webmaster@paper.example</loc></sitemap><sitemap><loc>/news.xml</loc></sitemap></sitemapindex>"""
+    refused, listed = items_from_sitemap(index, Source("https://paper.example/index.xml"))
+    assert (refused["kind"], refused["input_ref"]) == (
+        "invalid_url",
+        "https://paper.example/index.xml#sitemap=0",
+    )
+    assert listed.location == "https://paper.example/news.xml"
+    robots = b"Sitemap: file:///etc/shadow\nSitemap: /s.xml\n"
+    refused, listed = sitemaps_from_robots(robots, Source("https://paper.example/robots.txt", "sitemap"))
+    assert (refused["kind"], refused["input_ref"]) == ("unsafe_link", "https://paper.example/robots.txt:1")
+    assert listed.location == "https://paper.example/s.xml"
+    opml = b"""<opml version="2.0"><body><outline xmlUrl="javascript:alert(1)"/>
+    <outline xmlUrl="file:///etc/passwd"/><outline xmlUrl="https://tech.example/feed"/></body></opml>"""
+    bad, unsafe, feed = sources_from_opml(opml, Source("https://me.example/subs.opml"))
+    assert (bad["kind"], bad["input_ref"]) == ("invalid_url", "https://me.example/subs.opml#outline=0")
+    assert bad["message"].startswith("OPML outline 0 links to javascript:alert(1)")
+    assert unsafe["kind"] == "unsafe_link" and feed.location == "https://tech.example/feed"
+
+
+def test_a_list_names_itself_as_the_parent_of_what_it_lists():
+    (feed,) = [s for s in sources_from_opml(OPML, Source("/subs/list.opml")) if "tech" in s.location]
+    assert feed.parent == "/subs/list.opml"
+    index = b"<sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'><sitemap><loc>/a.xml</loc></sitemap></sitemapindex>"
+    (child,) = items_from_sitemap(index, Source("https://p.example/index.xml", "sitemap"))
+    assert child.parent == "https://p.example/index.xml"
+    (child,) = sitemaps_from_robots(b"Sitemap: /a.xml", Source("https://p.example/robots.txt", "sitemap"))
+    assert child.parent == "https://p.example/robots.txt"
+
+
+def test_errors_of_a_listed_source_name_the_list(http_server):
+    """A missing, empty or too deeply nested sitemap says which index listed it; its input_ref
+    stays its own location, which polling and RememberFeeds key on."""
+    base = http_server.base
+    sitemap_index = "<sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{}</sitemapindex>"
+    listed = "".join(
+        f"<sitemap><loc>{base}/{name}</loc></sitemap>"
+        for name in ("sitemap-2.xml", "empty.xml", "deep-1.xml")
+    )
+    http_server.add("/sitemap-index.xml", sitemap_index.format(listed), content_type="application/xml")
+    http_server.add(
+        "/empty.xml",
+        "<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'/>",
+        content_type="application/xml",
+    )
+    for level in (1, 2, 3):
+        http_server.add(
+            f"/deep-{level}.xml",
+            sitemap_index.format(f"<sitemap><loc>{base}/deep-{level + 1}.xml</loc></sitemap>"),
+            content_type="application/xml",
+        )
+    policy = FetchPolicy(timeout=5, max_bytes=100_000, allow_private=True, retries=0)
+    with TestPipeline() as p:
+        _, errors, _ = p | ReadInputs([f"sitemap:{base}/sitemap-index.xml"], policy)
+        assert_that(
+            errors
+            | beam.Map(
+                lambda e: (e["kind"], e["input_ref"].replace(base, ""), e["message"].replace(base, ""))
+            ),
+            equal_to(
+                [
+                    (
+                        "http_404",
+                        "/sitemap-2.xml",
+                        "/sitemap-2.xml answered HTTP 404 Not Found (listed in /sitemap-index.xml)",
+                    ),
+                    ("empty", "/empty.xml", "/empty.xml holds no records (listed in /sitemap-index.xml)"),
+                    (
+                        "too_deep",
+                        "/deep-4.xml",
+                        "/deep-4.xml is nested more than 3 lists deep (listed in /deep-3.xml)",
+                    ),
+                ]
+            ),
         )

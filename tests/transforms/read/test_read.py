@@ -346,3 +346,162 @@ def test_an_input_with_no_records_in_it_is_an_empty_error(tmp_path):
             ),
             label="errors",
         )
+
+
+@pytest.mark.parametrize(
+    "base, link, expected",
+    [
+        ("/srv/feeds/world.rss", "https://other.org/x", "https://other.org/x"),
+        ("https://h.org/feed", "/story/1", "https://h.org/story/1"),
+        ("/srv/feeds/world.rss", "file:///srv/pages/a.html", "file:///srv/pages/a.html"),
+        ("/srv/feeds/world.rss", "file:a.html", "file:///srv/feeds/a.html"),  # relative to the feed
+        ("/srv/feeds/world.rss", "gs://bucket/a.html", "gs://bucket/a.html"),
+        ("gs://bucket/feeds/world.rss", "s3://other/a.html", "s3://other/a.html"),
+        ("/srv/feeds/world.rss", "C:\\pages\\a.html", "C:\\pages\\a.html"),  # a Windows drive, a path
+        ("https://h.org/feed", "file:///etc/passwd", "unsafe_link"),
+        ("https://h.org/feed", "gs://bucket/secret", "unsafe_link"),
+        ("https://h.org/feed", "C:\\Windows\\win.ini", "unsafe_link"),
+        ("/srv/feeds/world.rss", "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e", "invalid_url"),
+        ("/srv/feeds/world.rss", "mailto:desk@h.org", "invalid_url"),
+        ("https://h.org/feed", "javascript:alert(1)", "invalid_url"),
+        ("https://h.org/feed", "tel:+4930123", "invalid_url"),
+        ("https://h.org/feed", "ftp://h.org/x", "invalid_url"),
+        ("https://h.org/feed", "http://[::1/x", "invalid_url"),  # urllib cannot split it
+    ],
+)
+def test_list_link_takes_web_pages_and_files_from_lists_on_disk_only(base, link, expected):
+    from newsbeam.transforms.read.specs import list_link
+
+    if expected in ("unsafe_link", "invalid_url"):
+        with pytest.raises(InputError) as err:
+            list_link(base, link, "feed item 4")
+        assert err.value.kind == expected
+        assert err.value.message.startswith(f"feed item 4 links to {link}")
+    else:
+        assert list_link(base, link, "feed item 4") == expected
+
+
+def test_a_long_refused_link_is_shortened_in_its_message():
+    from newsbeam.transforms.read.specs import list_link
+
+    with pytest.raises(InputError) as err:
+        list_link("/srv/f.rss", "data:text/html;base64," + "A" * 5000, "feed item 0")
+    assert err.value.kind == "invalid_url" and len(err.value.message) < 400
+    assert "data:text/html;base64,AAAA" in err.value.message and "…" in err.value.message
+
+
+def test_feed_links_that_are_no_web_page_are_invalid_url_rows_at_read():
+    """They were records whose fetch failed with ``not_found: no such file: urn:uuid:...``."""
+    links = [
+        "urn:uuid:1234",
+        "mailto:a@b.example",
+        "javascript:alert(1)",
+        "tel:+1234",
+        "https://a.example/ok",
+    ]
+    items = "".join(f"<item><title>T{i}</title><link>{link}</link></item>" for i, link in enumerate(links))
+    atom_entry = '<entry><title>D</title><link href="data:text/html,{0}"/><id>x</id></entry>'.format(
+        "x" * 500
+    )
+    for data in (
+        f'<rss version="2.0"><channel><title>F</title>{items}</channel></rss>'.encode(),
+        f'<feed xmlns="http://www.w3.org/2005/Atom"><title>F</title>{atom_entry}</feed>'.encode(),
+    ):
+        for location in ("/srv/feeds/f.xml", "https://h.example/f.xml"):
+            found = list(records_from_feed(data, location))
+            rows = [row for row in found if isinstance(row, dict)]
+            assert [(row["stage"], row["kind"]) for row in rows] == [("read", "invalid_url")] * len(rows)
+            assert [r.url for r in found if isinstance(r, InputRecord)] == (
+                ["https://a.example/ok"] if b"<rss" in data else []
+            )
+    rows = [r for r in records_from_feed(data, "/srv/feeds/f.xml")]
+    assert rows[0]["message"].startswith("feed item 0 links to data:text/html,xxx")
+    assert len(rows[0]["message"]) < 400
+
+
+def test_a_file_link_in_a_local_feed_names_the_file(tmp_path):
+    """feedparser folds ``file:///srv/x`` to ``file://srv/x``, whose ``srv`` reads as a host."""
+    page = tmp_path / "pages" / "a story.html"
+    feed = f'<rss version="2.0"><channel><title>F</title><item><title>A</title><link>{page.as_uri()}</link></item></channel></rss>'
+    (record,) = records_from_feed(feed.encode(), str(tmp_path / "feeds" / "f.rss"))
+    assert record.url == page.as_uri()
+
+
+def test_local_pages_a_local_feed_links_to_are_read(tmp_path):
+    from newsbeam.transforms.fetch import FetchPages
+
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "feeds").mkdir()
+    for name in ("absolute", "relative", "file-relative"):
+        (tmp_path / "pages" / f"{name}.html").write_text(
+            f"<html><body><article><p>The {name} page.</p></article></body></html>"
+        )
+    links = [
+        (tmp_path / "pages" / "absolute.html").as_uri(),
+        "../pages/relative.html",
+        "file:../pages/file-relative.html",
+    ]
+    items = "".join(f"<item><title>{i}</title><link>{link}</link></item>" for i, link in enumerate(links))
+    (tmp_path / "feeds" / "f.rss").write_text(
+        f'<rss version="2.0"><channel><title>F</title>{items}</channel></rss>'
+    )
+    policy = FetchPolicy(timeout=5, max_bytes=100_000)
+    with TestPipeline() as p:
+        records, read_errors, _ = p | ReadInputs([str(tmp_path / "feeds" / "f.rss")], policy)
+        pages, fetch_errors = records | FetchPages(policy)
+        assert_that(
+            pages | beam.Map(lambda r: (r.title, r.html.split("<p>")[1].split("</p>")[0])),
+            equal_to(
+                [("0", "The absolute page."), ("1", "The relative page."), ("2", "The file-relative page.")]
+            ),
+            label="pages",
+        )
+        assert_that((read_errors, fetch_errors) | beam.Flatten(), equal_to([]), label="errors")
+
+
+def _rss(declaration: str, title: str) -> str:
+    return (
+        declaration + '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+        f"<title>F</title><item><title>{title}</title><link>https://a.example/1</link>"
+        f"<content:encoded><![CDATA[<p>{title}, the story.</p>]]></content:encoded></item></channel></rss>"
+    )
+
+
+def _even(data: bytes) -> bytes:
+    """UTF-8 bytes of an even length: read as UTF-16 (as their declaration says) they decode, wrongly."""
+    return data if len(data) % 2 == 0 else data.replace(b"<channel>", b"<channel> ")
+
+
+TITLE = "Café au lait in Zürich: the ’naïve’ question"
+UTF8 = '<?xml version="1.0" encoding="utf-8"?>'
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("utf-8 declared iso-8859-1", _rss('<?xml version="1.0" encoding="iso-8859-1"?>', TITLE).encode()),
+        ("an unknown declared encoding", _rss('<?xml version="1.0" encoding="x-bogus"?>', TITLE).encode()),
+        ("windows-1252 declared utf-8", _rss(UTF8, TITLE).encode("cp1252")),
+        ("a UTF-16 BOM, declared utf-8", b"\xff\xfe" + _rss(UTF8, TITLE).encode("utf-16-le")),
+        ("a UTF-16 big-endian BOM", b"\xfe\xff" + _rss(UTF8, TITLE).encode("utf-16-be")),
+        ("UTF-16 without a BOM or a declaration", _rss("", TITLE).encode("utf-16-le")),
+        ("utf-8 declared utf-16", _even(_rss('<?xml version="1.0" encoding="utf-16"?>', TITLE).encode())),
+        ("ascii declared EBCDIC", _rss('<?xml version="1.0" encoding="cp037"?>', "Plain title").encode()),
+    ],
+)
+def test_a_feed_whose_only_fault_is_its_encoding_is_read(name, data):
+    (record,) = records_from(FetchedBody("/srv/feeds/f.xml", data), None)
+    assert record.input_kind == "rss" and record.url == "https://a.example/1"
+    assert record.title in (TITLE, "Plain title") and "the story" in record.feed_html
+
+
+def test_a_feed_in_a_legacy_encoding_declared_utf8_reads_in_its_own():
+    data = _rss(UTF8, "市議会は長い議論の末、来年度の新しい予算案を承認した").encode("shift_jis")
+    (record,) = records_from_feed(data, "/srv/feeds/f.xml")
+    assert record.title == "市議会は長い議論の末、来年度の新しい予算案を承認した"
+
+
+def test_a_feed_no_encoding_makes_readable_stays_invalid():
+    with pytest.raises(InputError) as err:
+        list(records_from_feed(b'<?xml version="1.0" encoding="utf-16"?>\x00\x01\x02\xff' * 50, "/srv/f.xml"))
+    assert err.value.kind == "invalid_feed"
