@@ -1,4 +1,4 @@
-"""Hostile and broken input: 1,000 generated bad inputs (``benchmarks/hostile.py``) go through one
+"""Hostile and broken input: 600 generated bad inputs (``benchmarks/hostile.py``) go through one
 run, which must finish, account for every record, and give every failure a clear error kind.
 
 The corpus needs no network: every link it holds is refused before a connection is made.
@@ -13,7 +13,7 @@ from benchmarks.hostile import EXPECTED_KINDS, write_corpus
 from newsbeam.pipeline.query import connect
 from newsbeam.pipeline.run import run
 
-SIZE = 1000
+SIZE = 600
 
 
 @pytest.fixture(scope="module")
