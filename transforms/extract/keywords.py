@@ -177,8 +177,24 @@ def _said_twice(phrase: str, lowered: str) -> bool:
     """Whether the phrase occurs twice or more as whole words in the lower-cased text."""
     if lowered.count(phrase) < 2:  # cheap, and a whole-word match is a substring match
         return False
-    matches = re.finditer(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", lowered)
-    return next(matches, None) is not None and next(matches, None) is not None
+    # What re.finditer(r"(?<!\w)PHRASE(?!\w)") finds, without compiling a pattern per phrase
+    # (that was a quarter of this stage's time): matches do not overlap, as finditer's do not.
+    found, start = 0, 0
+    while (at := lowered.find(phrase, start)) >= 0:
+        end = at + len(phrase)
+        if not _word_char(lowered, at - 1) and not _word_char(lowered, end):
+            found += 1
+            if found == 2:
+                return True
+            start = end
+        else:
+            start = at + 1
+    return False
+
+
+def _word_char(text: str, index: int) -> bool:
+    """Whether ``text[index]`` is a character ``\\w`` matches (out of range is not)."""
+    return 0 <= index < len(text) and (text[index].isalnum() or text[index] == "_")
 
 
 def _capped(text: str) -> str:

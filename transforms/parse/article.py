@@ -72,7 +72,8 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None, rea
     Evidence: the page's structured data, newspaper4k and trafilatura (htmldate when none of
     them dates the page). Orders per field, measured on fundus (docs/quality.md):
     title json-ld > og:title > trafilatura > newspaper4k > h1 > <title>, site name stripped;
-    date json-ld > meta > newspaper4k > htmldate > trafilatura, never after ``not_after``;
+    date json-ld > meta > newspaper4k > htmldate > trafilatura, never after ``not_after``
+    (newspaper4k's read only when the page's own data gives none);
     authors json-ld > meta > newspaper4k > trafilatura, cleaned to people;
     body trafilatura (of the page :func:`without_furniture`) > newspaper4k, and newspaper4k's
     when trafilatura's stopped early
@@ -95,7 +96,7 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None, rea
         paper: Optional[NewspaperReading] = NewspaperReading(html, url)
     except InputError:
         paper = None  # trafilatura may still read it (Korean, Hindi)
-    other = read_with_trafilatura(html, url)
+    other = read_with_trafilatura(html, url, paragraph_words=evidence.paragraph_words)
     names = fields.site_names([v for _, v in evidence.site_name] + [other["site_name"] or ""], url)
 
     declared = evidence.title + ([("html:title", evidence.html_title)] if evidence.html_title else [])
@@ -107,8 +108,12 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None, rea
     title, title_source = fields.choose_title(titles, names)
 
     not_after = not_after or dt.datetime.now(dt.timezone.utc)
-    dates = evidence.published + [("newspaper4k", paper and paper.published_at)]  # json-ld, meta, <time>
+    dates = list(evidence.published)  # json-ld, meta, <time>; then newspaper4k's, read only if needed
     published, published_source = fields.choose_published(dates, not_after)
+    if published is None or read_all:
+        dates.append(("newspaper4k", paper and paper.published_at))
+    if published is None:
+        published, published_source = fields.choose_published(dates[-1:], not_after)
     if published is None:
         published, published_source = fields.choose_published(
             [("htmldate", _htmldate(html)), ("trafilatura", other["published"])], not_after

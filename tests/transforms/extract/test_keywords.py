@@ -191,3 +191,44 @@ def test_method_names_the_library_and_its_version():
     import importlib.metadata
 
     assert METHOD == f"yake-rust-{importlib.metadata.version('yake-rust')}+newsbeam-1"
+
+
+def _said_twice_by_regex(phrase: str, lowered: str) -> bool:
+    import re
+
+    matches = re.finditer(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", lowered)
+    return next(matches, None) is not None and next(matches, None) is not None
+
+
+@pytest.mark.parametrize(
+    ("phrase", "lowered"),
+    [
+        ("new york", "new york and new york"),
+        ("new york", "new york and new yorkers"),
+        ("new york new", "new york new york new"),  # overlapping whole-word matches count once
+        ("u.s.", "the u.s. and the u.s.-led"),
+        ("ab", "ab_ab ab"),
+        ("straße", "die straße und die straßen und die straße"),
+        ("café", "café, café"),
+        ("x", "x"),
+        ("2024", "in 2024 and 20245 and 2024"),
+        ("a", "aaa a"),
+    ],
+)
+def test_said_twice_finds_what_the_whole_word_pattern_finds(phrase, lowered):
+    from newsbeam.transforms.extract.keywords import _said_twice
+
+    assert _said_twice(phrase, lowered) == _said_twice_by_regex(phrase, lowered)
+
+
+def test_said_twice_agrees_with_the_whole_word_pattern_on_random_text():
+    import random
+
+    from newsbeam.transforms.extract.keywords import _said_twice
+
+    rng = random.Random(7)
+    alphabet = "ab _.-éß1\u0301"
+    for _ in range(3000):
+        lowered = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        phrase = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 4)))
+        assert _said_twice(phrase, lowered) == _said_twice_by_regex(phrase, lowered), (phrase, lowered)

@@ -410,6 +410,69 @@ def test_newspaper4k_authors_are_read_when_nothing_before_them_names_anyone():
     assert article["authors"] == ["Ann Lee"]
 
 
+def test_newspaper4k_reads_the_date_only_when_the_page_s_own_data_gives_none(monkeypatch):
+    from newspaper.extractors.content_extractor import ContentExtractor
+
+    calls = []
+    original = ContentExtractor.get_publishing_date
+    monkeypatch.setattr(
+        ContentExtractor,
+        "get_publishing_date",
+        lambda self, url, doc: calls.append(url) or original(self, url, doc),
+    )
+    head = '<meta property="article:published_time" content="2024-05-03T10:00:00+02:00">'
+    dated = article_from_record(InputRecord("p", "html", "https://port.example/a", html=_news_page(head)))
+    assert (dated["published_source"], calls) == ("meta:article:published_time", [])
+    # no date in the markup: newspaper4k reads one from the URL
+    undated = article_from_record(
+        InputRecord("p", "html", "https://port.example/2024/05/03/locks", html=_news_page(""))
+    )
+    assert calls == ["https://port.example/2024/05/03/locks"]
+    assert (undated["published_source"], undated["published_date"]) == ("newspaper4k", dt.date(2024, 5, 3))
+
+
+def _paragraphs(count: int, words: int = 12) -> str:
+    return "\n".join(" ".join(f"w{i}x{j}" for j in range(words)) for i in range(count))
+
+
+@pytest.mark.parametrize(
+    ("text", "paragraph_words", "holds"),
+    [
+        (_paragraphs(8), 96, True),  # all of the paragraphs, in paragraphs
+        (_paragraphs(8), 200, False),  # under half of the page's paragraph words: cut short
+        (_paragraphs(1, 96), 96, False),  # the story in one block: its paragraphs lost
+        (_paragraphs(3), 0, False),  # only the first few lines
+        ("", 0, False),
+        (None, 0, False),
+    ],
+)
+def test_a_fast_mode_body_stands_unless_it_is_cut_short_or_a_few_lines(text, paragraph_words, holds):
+    from newsbeam.transforms.parse.extractors import fast_reading_holds
+
+    assert fast_reading_holds(text, paragraph_words) is holds
+
+
+def test_trafilatura_reads_in_full_only_when_the_fast_reading_does_not_hold(monkeypatch):
+    import trafilatura
+
+    from newsbeam.transforms.parse.extractors import read_with_trafilatura
+
+    modes = []
+    original = trafilatura.bare_extraction
+    monkeypatch.setattr(
+        trafilatura, "bare_extraction", lambda *a, **k: modes.append(k["fast"]) or original(*a, **k)
+    )
+    html = _news_page("")
+    read_with_trafilatura(html, "https://port.example/a")  # as make eval reads it: in full
+    assert modes == [False]
+    modes.clear()
+    whole = read_with_trafilatura(html, "https://port.example/a", paragraph_words=len(STORY.split()) // 4)
+    assert modes == [True] and whole["text"].count("\n\n") >= 3
+    modes.clear()
+    read_with_trafilatura(html, "https://port.example/a", paragraph_words=10 * len(STORY.split()))
+    assert modes == [True, False]  # the fast body is under half of the page's paragraph words
+
+
 def test_the_same_page_gives_the_same_body_however_often_it_is_read(fundus):
     """newspaper4k breaks ties between candidate nodes by memory address; on this page its own
     ``Article.parse`` gave five different bodies in six calls in one process."""
