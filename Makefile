@@ -4,6 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
+# make bench WORKERS=1,2,4,8,16: the worker counts to compare, and each worker's share of pages
+WORKERS          ?= 1,2
+PAGES_PER_WORKER ?= 500
 
 .PHONY: venv run test docs eval eval-dedup bench bench-scale bench-dedup bench-warc bench-tables stress soak lint clean
 
@@ -45,9 +48,9 @@ eval: venv
 eval-dedup: venv
 	$(BIN)/python benchmarks/eval_dedup.py
 
-## bench: articles/s on 2,000 pages built from fundus: a plain loop, in-process and 2 workers and the progress line's cost (about 35 minutes)
+## bench: scaling on pages built from fundus, PAGES_PER_WORKER (500) per worker: a plain loop and in-process, then for each of WORKERS (1,2) that many plain loops side by side against multi_processing with that many workers; articles/s, ratio to the loops, per-process CPU, peak RSS and idle spans; 2 workers at 10,000 pages; targets PASS/FAIL (about 45 minutes on 2 cores with the defaults)
 bench: venv
-	$(BIN)/python benchmarks/bench_pipeline.py
+	$(BIN)/python benchmarks/bench_pipeline.py --workers $(WORKERS) --pages-per-worker $(PAGES_PER_WORKER) --growth 10000 --progress-pages 0
 
 ## bench-scale: the 2-worker run at 1,000 and 10,000 pages, to see time grow (about 30 minutes)
 bench-scale: venv
