@@ -532,8 +532,10 @@ def growth_report(folder_for, sizes: list[int], scratch: Path, done: dict[int, R
 
 
 def worker_peaks(run: Run) -> list[int]:
-    """Each SDK worker's peak RSS, highest first."""
-    return sorted((u.peak_rss for u in run.usage.values() if u.role == "worker"), reverse=True)
+    """Each SDK worker's peak RSS, highest first (not the shells Beam starts them through)."""
+    return sorted(
+        (u.peak_rss for u in run.usage.values() if u.role == "worker" and did_work(u)), reverse=True
+    )
 
 
 def targets(runs: dict[str, list[Run]], growth: dict[int, Run], why_not: str) -> list[tuple[str, str, str]]:
