@@ -48,7 +48,7 @@ eval: venv
 eval-dedup: venv
 	$(BIN)/python benchmarks/eval_dedup.py
 
-## bench: scaling on pages built from fundus, PAGES_PER_WORKER (500) per worker: a plain loop and in-process, then for each of WORKERS (1,2) that many plain loops side by side against multi_processing with that many workers; articles/s, ratio to the loops, per-process CPU, peak RSS and idle spans; 2 workers at 10,000 pages; targets PASS/FAIL (about 45 minutes on 2 cores with the defaults)
+## bench: scaling on pages built from fundus, PAGES_PER_WORKER (500) per worker: a plain loop and in-process, then for each of WORKERS (1,2) that many plain loops side by side against multi_processing with that many workers; articles/s, ratio to the loops, per-process CPU, peak RSS and idle spans; 2 workers at 10,000 pages; targets PASS/FAIL (about 35 minutes on 2 cores with the defaults)
 bench: venv
 	$(BIN)/python benchmarks/bench_pipeline.py --workers $(WORKERS) --pages-per-worker $(PAGES_PER_WORKER) --growth 10000 --progress-pages 0
 
