@@ -47,23 +47,14 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Optional
 
+from newsbeam.transforms.common.timing import STAGES as PIPELINE_STAGES
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = PROJECT_ROOT.parent / "shared" / "corpora" / "fundus"
 SUMMARY_FIGURE = re.compile(r"^\s+(inputs read|articles written)\s+(\d+)\s*$", re.MULTILINE)
 STAGE_LINE = re.compile(r"seconds per stage.*\n\s+(.+)")
-STAGES = (
-    "read",
-    "fetch",
-    "parse",
-    "dedup",
-    "spacy",
-    "entities",
-    "places",
-    "quotes",
-    "counts",
-    "keywords",
-    "write",
-)
+#: The pipeline's stages as its counters name them, less the commit (not a stage of the loop).
+STAGES = tuple(stage for stage in PIPELINE_STAGES if stage != "commit")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 SAMPLE_SECONDS = 0.2
 BUSY_CORES = 0.5  # a process is busy over a sampling interval where it used at least this much CPU
