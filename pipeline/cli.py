@@ -460,6 +460,9 @@ def execute_run(args, beam_argv: list[str], stop: Optional[RunStop] = None) -> R
         raise UsageError("--max_input_error_ratio must be between 0 and 1")
     if args.compact_files < 0:
         raise UsageError("--compact_files must be 0 (never compact) or more")
+    for name in ("entity_batch_size", "nlp_batch_chars"):
+        if getattr(args, name) < 1:
+            raise UsageError(f"--{name} must be 1 or more")
     if args.dedup_lookback_days < 0:
         raise UsageError("--dedup_lookback_days must be 0 (the run's own day only) or more")
     if args.refetch_after is not None and args.refetch_after < 0:

@@ -234,9 +234,17 @@ class NewsbeamOptions(PipelineOptions):
         parser.add_argument(
             "--entity_batch_size",
             type=int,
-            default=32,
+            default=NlpConfig.batch_size,
             metavar="N",
-            help="Articles per spaCy batch. Default: 32",
+            help=f"Articles per spaCy batch at most. Default: {NlpConfig.batch_size}",
+        )
+        parser.add_argument(
+            "--nlp_batch_chars",
+            type=int,
+            default=NlpConfig.batch_chars,
+            metavar="N",
+            help="Characters of text per spaCy batch at most (a longer article goes alone); "
+            f"bounds a worker's memory. Default: {NlpConfig.batch_chars}",
         )
         parser.add_argument(
             "--shards_per_partition",

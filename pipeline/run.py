@@ -159,6 +159,7 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext, state: Optio
     nlp = NlpConfig(
         models={"en": DEFAULT_MODEL, **parse_model_specs(opts.spacy_model or [])},
         batch_size=opts.entity_batch_size,
+        batch_chars=opts.nlp_batch_chars,
         max_chars=opts.nlp_max_chars,
         time_budget=opts.nlp_time_budget,
     )

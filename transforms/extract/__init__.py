@@ -17,6 +17,7 @@ not yet run are skipped, with an ``errors`` row (stage extract, kind ``time_budg
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Optional
 
@@ -26,10 +27,19 @@ from newsbeam.transforms.common.errors import ERRORS, error_row
 from newsbeam.transforms.common.progress import CountProgress, Tally
 from newsbeam.transforms.common.timing import Timed, add_seconds, timed
 from newsbeam.transforms.extract.keywords import METHOD, keywords
-from newsbeam.transforms.extract.nlp import COUNTS, ENTITIES, PLACES, QUOTES, NlpConfig, doc_rows, load_model
+from newsbeam.transforms.extract.nlp import (
+    COUNTS,
+    ENTITIES,
+    PLACES,
+    QUOTES,
+    NlpConfig,
+    doc_rows,
+    load_model,
+    text_weight,
+)
 from newsbeam.transforms.extract.places import load_gazetteer
 
-__all__ = ["ExtractFromText", "NlpConfig"]
+__all__ = ["ExtractFromText", "NlpConfig", "spacy_batches"]
 
 
 class _Model:
@@ -122,6 +132,18 @@ def keyword_rows(article: dict, top: int = 10) -> list[dict]:
     ]
 
 
+def spacy_batches(config: NlpConfig) -> beam.BatchElements:
+    """Batches for ``nlp.pipe``: at most ``batch_size`` articles and ``batch_chars`` characters
+    of text, so the largest batch of a run, and with it a worker's peak memory, does not grow
+    with the run."""
+    return beam.BatchElements(
+        min_batch_size=1,
+        max_batch_size=config.batch_size,
+        element_size_fn=functools.partial(text_weight, cap=config.max_chars),
+        max_batch_weight=config.batch_chars,
+    )
+
+
 class ExtractFromText(beam.PTransform):
     """Articles (with ``nlp_model`` set by :func:`nlp_plan`) → {table: rows} and extract errors."""
 
@@ -148,7 +170,7 @@ class ExtractFromText(beam.PTransform):
             parsed = (
                 todo
                 | f"Spread_{label}" >> beam.Reshuffle()
-                | f"Batch_{label}" >> beam.BatchElements(min_batch_size=1, max_batch_size=config.batch_size)
+                | f"Batch_{label}" >> spacy_batches(config)
                 | f"Spacy_{label}"
                 >> beam.ParDo(SpacyFn(config, name, self._progress_dir)).with_outputs(
                     ENTITIES, PLACES, QUOTES, COUNTS, ERRORS

@@ -26,6 +26,11 @@ class NlpConfig:
 
     models: dict = field(default_factory=lambda: {"en": DEFAULT_MODEL})
     batch_size: int = 32
+    #: Characters in one ``nlp.pipe`` batch at most (an article longer than that goes alone).
+    #: spaCy's working memory for a batch grows with its tokens: 32 long articles (250,000
+    #: characters) took a worker 450 MiB above its resting size, and the largest batch of a run
+    #: set the worker's peak. 50,000 keeps that under 200 MiB at the same speed (docs/speed.md).
+    batch_chars: int = 50_000
     #: Characters of an article sent to spaCy at most (its own cap is 1,000,000).
     max_chars: int = 100_000
     #: Seconds of extraction per article after which the remaining extractors are skipped.
@@ -48,6 +53,11 @@ def parse_model_specs(specs: list[str]) -> dict:
             raise ValueError(f"--spacy_model {spec!r} is not LANG=NAME")
         models[language] = name
     return models
+
+
+def text_weight(article: dict, cap: int) -> int:
+    """What an article weighs in a spaCy batch: the characters of it the model reads."""
+    return min(len(article["text"]), cap)
 
 
 def nlp_plan(article: dict, config: NlpConfig) -> dict:

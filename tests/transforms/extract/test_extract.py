@@ -11,7 +11,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that
 
 from newsbeam.transforms.common.records import InputRecord
-from newsbeam.transforms.extract import ExtractFromText
+from newsbeam.transforms.extract import ExtractFromText, spacy_batches
 from newsbeam.transforms.extract.nlp import (
     DEFAULT_MODEL,
     NlpConfig,
@@ -160,6 +160,24 @@ def test_the_time_budget_skips_the_remaining_extractors_and_says_so():
     ((error,),) = [out["errors"]]
     assert (error["stage"], error["kind"], error["article_id"]) == ("extract", "time_budget", "a")
     assert "places and later tables skipped" in error["message"]
+
+
+def test_spacy_batches_are_bounded_by_characters_as_well_as_articles():
+    sizes = [300, 300, 300, 900, 100, 100, 100, 100, 100, 5_000]  # the last is cut to max_chars
+    articles = [{"text": "x" * n, "article_id": str(i)} for i, n in enumerate(sizes)]
+    config = NlpConfig(batch_size=4, batch_chars=700, max_chars=1_000)
+
+    def check(batches):
+        weights = [sum(min(len(a["text"]), config.max_chars) for a in batch) for batch in batches]
+        assert sorted(a["article_id"] for b in batches for a in b) == sorted(a["article_id"] for a in articles)
+        for batch, weight in zip(batches, weights):
+            assert len(batch) <= config.batch_size
+            assert weight <= config.batch_chars or len(batch) == 1, (len(batch), weight)
+        assert max(weights) == 1_000  # the long article goes alone, counted at its cap
+
+    with TestPipeline() as p:
+        batched = p | beam.Create(articles, reshuffle=False) | spacy_batches(config)
+        assert_that(batched, check)
 
 
 def test_text_past_the_cap_is_not_sent_to_the_model():
