@@ -45,7 +45,7 @@ import warnings
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 from newsbeam.transforms.common.timing import STAGES as PIPELINE_STAGES
 
@@ -282,6 +282,21 @@ def run_loops(pages: Path, output: Path, shards: int, runner: str) -> Run:
     )
 
 
+def text_batches(articles: list[dict], config) -> Iterator[list[dict]]:
+    """Batches of at most ``batch_size`` articles and ``batch_chars`` characters (one longer
+    article alone), as the pipeline's ``BatchElements`` makes them."""
+    batch, chars = [], 0
+    for article in articles:
+        weight = min(len(article["text"]), config.max_chars)
+        if batch and (len(batch) >= config.batch_size or chars + weight > config.batch_chars):
+            yield batch
+            batch, chars = [], 0
+        batch.append(article)
+        chars += weight
+    if batch:
+        yield batch
+
+
 def plain_loop(folder: Path, output: Path, shard: str) -> dict:
     """The pipeline's work on a folder of pages (every ``n``-th from ``i`` for shard ``i/n``)
     without Beam, one page after another; seconds per stage timed like the pipeline's."""
@@ -331,10 +346,11 @@ def plain_loop(folder: Path, output: Path, shard: str) -> dict:
     rows = 0
     english = [a for a in articles if a["language"] == "en"]
     started = time.perf_counter()
-    docs = nlp.pipe((a["text"][: config.max_chars] for a in english), batch_size=config.batch_size)
-    for article, doc in zip(english, docs, strict=True):
-        tables, _ = doc_rows(doc, article, DEFAULT_MODEL, float("inf"))
-        rows += sum(len(t) for t in tables.values())
+    for batch in text_batches(english, config):  # as the pipeline's spacy_batches cut them
+        docs = nlp.pipe(a["text"][: config.max_chars] for a in batch)
+        for article, doc in zip(batch, docs, strict=True):
+            tables, _ = doc_rows(doc, article, DEFAULT_MODEL, float("inf"))
+            rows += sum(len(t) for t in tables.values())
     started = clock("spacy", started)
     for article in articles:
         rows += len(keyword_rows(article))

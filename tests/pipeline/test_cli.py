@@ -92,8 +92,14 @@ def test_a_second_run_of_the_same_stories_adds_up_and_writes_them_once(output, c
         (["parse", "/nonexistent.html"], "no such file"),
         (["query", "--output", "/nonexistent-dir", "SELECT 1"], "does not exist"),
         (["run", "--input", str(SAMPLES / "stories"), "--compact_files", "-1"], "--compact_files"),
-        (["run", "--input", str(SAMPLES / "stories"), "--nlp_batch_chars", "0"], "--nlp_batch_chars must be 1"),
-        (["run", "--input", str(SAMPLES / "stories"), "--entity_batch_size", "0"], "--entity_batch_size must be 1"),
+        (
+            ["run", "--input", str(SAMPLES / "stories"), "--nlp_batch_chars", "0"],
+            "--nlp_batch_chars must be 1",
+        ),
+        (
+            ["run", "--input", str(SAMPLES / "stories"), "--entity_batch_size", "0"],
+            "--entity_batch_size must be 1",
+        ),
         (["compact", "--output", "/nonexistent-dir"], "does not exist"),
         (["compact", "--output", str(SAMPLES)], "holds no newsbeam tables"),
         (["history", "--output", str(SAMPLES), "--table", "nope"], "holds no newsbeam tables"),

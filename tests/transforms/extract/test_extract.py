@@ -169,8 +169,10 @@ def test_spacy_batches_are_bounded_by_characters_as_well_as_articles():
 
     def check(batches):
         weights = [sum(min(len(a["text"]), config.max_chars) for a in batch) for batch in batches]
-        assert sorted(a["article_id"] for b in batches for a in b) == sorted(a["article_id"] for a in articles)
-        for batch, weight in zip(batches, weights):
+        assert sorted(a["article_id"] for b in batches for a in b) == sorted(
+            a["article_id"] for a in articles
+        )
+        for batch, weight in zip(batches, weights, strict=True):
             assert len(batch) <= config.batch_size
             assert weight <= config.batch_chars or len(batch) == 1, (len(batch), weight)
         assert max(weights) == 1_000  # the long article goes alone, counted at its cap
