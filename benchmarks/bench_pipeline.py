@@ -285,9 +285,11 @@ def run_loops(pages: Path, output: Path, shards: int, runner: str) -> Run:
 def text_batches(articles: list[dict], config) -> Iterator[list[dict]]:
     """Batches of at most ``batch_size`` articles and ``batch_chars`` characters (one longer
     article alone), as the pipeline's ``BatchElements`` makes them."""
+    from newsbeam.transforms.extract.nlp import text_weight
+
     batch, chars = [], 0
     for article in articles:
-        weight = min(len(article["text"]), config.max_chars)
+        weight = text_weight(article, config.max_chars)
         if batch and (len(batch) >= config.batch_size or chars + weight > config.batch_chars):
             yield batch
             batch, chars = [], 0

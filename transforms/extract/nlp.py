@@ -28,8 +28,8 @@ class NlpConfig:
     batch_size: int = 32
     #: Characters in one ``nlp.pipe`` batch at most (an article longer than that goes alone).
     #: spaCy's working memory for a batch grows with its tokens: 32 long articles (250,000
-    #: characters) took a worker 450 MiB above its resting size, and the largest batch of a run
-    #: set the worker's peak. 50,000 keeps that under 200 MiB at the same speed (docs/speed.md).
+    #: characters) took a process 450 MiB above its resting size, and the largest batch of a run
+    #: set a worker's peak. 50,000 keeps that under 200 MiB at the same speed (docs/speed.md).
     batch_chars: int = 50_000
     #: Characters of an article sent to spaCy at most (its own cap is 1,000,000).
     max_chars: int = 100_000
