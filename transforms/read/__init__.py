@@ -44,6 +44,7 @@ from newsbeam.transforms.read.specs import (
     MAX_NESTING,
     expand_source,
     kind_from_name,
+    nesting_levels,
     parse_spec,
     sniff_kind,
     to_uri,
@@ -100,10 +101,12 @@ class ReadSourceFn(beam.DoFn):
     """A source → its input records; an unreadable source, or one with no records in it, is one
     errors row, so every input ends in some table. A source fetched over HTTP also gives a
     :class:`FeedAnswer`; with ``validators`` ({feed URL: (etag, last_modified)} from earlier
-    runs) its fetch is conditional, and a 304 gives only that answer."""
+    runs) its fetch is conditional, and a 304 gives only that answer. A source nested deeper
+    than ``max_depth`` (no level is left to read it) is a ``too_deep`` errors row."""
 
-    def __init__(self, policy: FetchPolicy):
+    def __init__(self, policy: FetchPolicy, max_depth: int = MAX_NESTING):
         self._policy = policy
+        self._max_depth = max_depth
 
     def process(self, source: Source, validators=None):
         counter = beam.metrics.Metrics.counter("newsbeam", "inputs_read")
@@ -113,10 +116,10 @@ class ReadSourceFn(beam.DoFn):
             for item in timed_iter("read", self._records(source, (validators or {}), answer)):
                 found += 1
                 if isinstance(item, Source):  # a list of lists: read at the next level
-                    if item.depth > MAX_NESTING:
+                    if item.depth > self._max_depth:
                         counter.inc()
                         deep = InputError(
-                            "too_deep", f"{item.location} is nested more than {MAX_NESTING} lists deep"
+                            "too_deep", f"{item.location} is nested more than {self._max_depth} lists deep"
                         )
                         yield failed("read", listed_in(deep, item), item.location)
                     else:
@@ -224,12 +227,14 @@ class ReadInputs(beam.PTransform):
             )
             validators = {"validators": beam.pvalue.AsDict(latest)}
         # Lists of lists (OPML → feeds, sitemap index → sitemaps) are read level by level: a Beam
-        # graph is fixed, so the levels are unrolled up to MAX_NESTING.
-        for level in range(MAX_NESTING + 1):
+        # graph is fixed, so the levels are unrolled up to MAX_NESTING, when some SPEC may be a
+        # list (each level costs the graph 24 transforms, and the run their stages).
+        levels = nesting_levels(self._specs)
+        for level in range(levels):
             found, level_errors = apply_with_errors(
                 sources | f"SpreadSources{level}" >> beam.Reshuffle(),
                 f"ReadSources{level}",
-                ReadSourceFn(self._policy),
+                ReadSourceFn(self._policy, max_depth=levels - 1),
                 "read",
                 lambda s: (s.location, None, None),
                 self._threshold,

@@ -25,6 +25,10 @@ KINDS = ("rss", "jsonfeed", "opml", "sitemap", "urls", "warc", "html", "jsonl", 
 #: How deep lists of lists are followed: OPML → feed, sitemap index → sitemap, robots.txt → sitemap.
 MAX_NESTING = 3
 
+#: The kinds whose inputs can name further inputs to read (an OPML's feeds, a sitemap index's or
+#: robots.txt's sitemaps); the others hold only records.
+LIST_KINDS = ("opml", "sitemap")
+
 # ".xml" is left to the content: feeds and sitemaps both use it; ".json" too: a JSON Feed or a
 # dump of JSON lines.
 _EXTENSIONS = {
@@ -51,6 +55,16 @@ def parse_spec(spec: str) -> Source:
     if sep and head.lower() in KINDS and rest:
         return Source(rest, head.lower())
     return Source(spec, None)
+
+
+def nesting_levels(specs: list[str]) -> int:
+    """How many levels of lists ReadInputs must be ready to read for these SPECs: one when each
+    states a kind that holds only records (``html:``, ``warc:``, ``rss:`` ...), else every level
+    up to MAX_NESTING, since a list, or a path whose kind is told only by its content, may name
+    more lists."""
+    if all(parse_spec(spec).kind not in (None, *LIST_KINDS) for spec in specs):
+        return 1
+    return MAX_NESTING + 1
 
 
 def kind_from_name(location: str) -> Optional[str]:

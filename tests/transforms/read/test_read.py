@@ -239,6 +239,56 @@ def test_read_inputs_accounts_for_every_record(tmp_path):
         )
 
 
+@pytest.mark.parametrize(
+    "specs, levels",
+    [
+        (["html:pages/*.html", "warc:cc/*.warc.gz", "rss:feed.xml", "urls:links.txt", "jsonl:d.jsonl"], 1),
+        (["html:pages/*.html", "opml:feeds.opml"], 4),
+        (["sitemap:https://example.com/"], 4),
+        (["pages/"], 4),  # no kind stated: a folder may hold an OPML list
+    ],
+)
+def test_reading_unrolls_list_levels_only_when_some_spec_may_be_a_list(specs, levels):
+    from newsbeam.transforms.read.specs import nesting_levels
+
+    assert nesting_levels(specs) == levels
+
+
+def test_a_graph_of_leaf_specs_has_one_reading_level_and_still_reads_everything(tmp_path):
+    (tmp_path / "a.html").write_text("<html><body><p>A story.</p></body></html>", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Story.\n", encoding="utf-8")
+    specs = ["html:" + str(tmp_path / "*.html"), "text:" + str(tmp_path / "b.txt")]
+    with TestPipeline() as p:
+        records, errors, _ = p | ReadInputs(specs, FetchPolicy(timeout=5, max_bytes=1_000_000))
+        assert_that(
+            records | beam.Map(lambda r: (r.input_kind, r.url)),
+            equal_to([("html", (tmp_path / "a.html").as_uri()), ("text", (tmp_path / "b.txt").as_uri())]),
+            label="records",
+        )
+        assert_that(errors, equal_to([]), label="errors")
+        labels = {node.full_label for node in p.transforms_stack[0].parts[0].parts}
+    assert any(label.endswith("ReadSources0") for label in labels)
+    assert not any(label.endswith("ReadSources1") for label in labels)
+
+
+def test_a_list_read_on_the_last_level_is_a_too_deep_error_not_lost(tmp_path):
+    """With one level left, the feeds an OPML names cannot be read: each is an errors row."""
+    from newsbeam.transforms.read import ReadSourceFn
+
+    opml = tmp_path / "feeds.opml"
+    opml.write_bytes(
+        b'<opml version="2.0"><body><outline text="w" xmlUrl="https://example.com/w.rss"/></body></opml>'
+    )
+    out = list(
+        ReadSourceFn(FetchPolicy(timeout=5, max_bytes=1_000_000), max_depth=0).process(
+            Source(str(opml), "opml")
+        )
+    )
+    errors = [getattr(item, "value", item) for item in out]
+    assert [(e["kind"], e["input_ref"]) for e in errors] == [("too_deep", "https://example.com/w.rss")]
+    assert "nested more than 0 lists deep" in errors[0]["message"]
+
+
 def test_urls_are_fetched_and_sniffed(http_server):
     http_server.add("/feed", RSS, content_type="application/rss+xml")
     http_server.add("/page", "<!doctype html><html><body><p>Story.</p></body></html>")
