@@ -476,11 +476,9 @@ def execute_run(args, beam_argv: list[str], stop: Optional[RunStop] = None) -> R
             raise UsageError(f"cannot create output folder {output}: {exc.strerror}") from exc
     if not args.verbose and not any(a.startswith("--default_sdk_harness_log_level") for a in beam_argv):
         # SDK worker processes (multi_processing, portable runners) log at INFO unless told otherwise,
-        # and multi-process ones log two lines before they read that (pipeline/sdk_worker).
-        from newsbeam.pipeline.sdk_worker import quiet_worker_start
-
+        # and multi-process ones log two lines before they read that (pipeline/sdk_worker, which
+        # run() puts on the workers' path).
         beam_argv = beam_argv + ["--default_sdk_harness_log_level=ERROR"]
-        quiet_worker_start()
     started = time.monotonic()
     local = _local_runner(beam_argv)
     announce = None

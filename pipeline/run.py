@@ -20,6 +20,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from newsbeam.pipeline import __version__
 from newsbeam.pipeline.options import NewsbeamOptions, run_window
+from newsbeam.pipeline.sdk_worker import prepare_worker_start
 from newsbeam.transforms.common.fetching import FetchPolicy
 from newsbeam.transforms.common.progress import ReportProgress
 from newsbeam.transforms.common.redact import redact_options
@@ -41,7 +42,7 @@ from newsbeam.transforms.parse.filters import ArticleFilters, FilterArticles
 from newsbeam.transforms.read import ReadInputs, RememberFeeds
 from newsbeam.transforms.read.filters import DomainFilters, FilterRecords, LimitRecords
 from newsbeam.transforms.read.specs import dated_inputs
-from newsbeam.transforms.write import RunContext, WriteTables, count_rows, is_input_error
+from newsbeam.transforms.write import CountRows, RunContext, WriteTables, is_input_error
 from newsbeam.transforms.write.commit import recover_commits, remove_staged_run
 from newsbeam.transforms.write.delta import (
     open_table,
@@ -174,14 +175,14 @@ def build(p: beam.Pipeline, opts: NewsbeamOptions, ctx: RunContext, state: Optio
 
     inputs = (read, read_errors) | "AllInputs" >> beam.Flatten()
     input_errors = errors | "InputErrors" >> beam.Filter(is_input_error)
-    counts = (
-        count_rows("inputs", inputs),
-        count_rows("articles", articles),
-        count_rows("duplicates", duplicates),
-        count_rows("input_errors", input_errors),
-        count_rows("extract_errors", extract_errors),
-        count_rows("feeds_not_modified", answers | "NotModified" >> beam.Filter(lambda a: a.status == 304)),
-    ) | "AllCounts" >> beam.Flatten()
+    counts = {
+        "inputs": inputs,
+        "articles": articles,
+        "duplicates": duplicates,
+        "input_errors": input_errors,
+        "extract_errors": extract_errors,
+        "feeds_not_modified": answers | "NotModified" >> beam.Filter(lambda a: a.status == 304),
+    } | "CountRows" >> CountRows()
     progress.update(inputs=inputs, duplicates=duplicates, errors=input_errors)
     _ = progress | "ReportProgress" >> ReportProgress(opts.progress_dir)
 
@@ -321,6 +322,7 @@ def run(
     ctx = dataclasses.replace(ctx, state_bytes_read=state.bytes)
     build(p, opts, ctx, state)
     avoid_beam_data_plane_race()
+    prepare_worker_start()  # local SDK worker processes: quiet start, 1 MiB output flushes
     result = p.run()
     result.wait_until_finish()
     compacted = compact_touched(ctx.output, run_id, opts.compact_files, storage)

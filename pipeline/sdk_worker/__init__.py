@@ -1,4 +1,5 @@
-"""Quiet start-up for the SDK worker processes of Beam's multi-process DirectRunner.
+"""Start-up settings for the SDK worker processes of Beam's multi-process DirectRunner: a quiet
+start, and output streams flushed at 1 MiB rather than 10 (``sitecustomize.OUTPUT_FLUSH_BYTES``).
 
 Each worker is a fresh ``python -m apache_beam.runners.worker.sdk_worker_main``. Its first lines
 on stderr come before it reads the run's options, so ``--default_sdk_harness_log_level=ERROR``
@@ -19,10 +20,11 @@ import os
 FOLDER = os.path.dirname(os.path.abspath(__file__))
 
 
-def quiet_worker_start() -> None:
+def prepare_worker_start() -> None:
     """Put this folder first on ``PYTHONPATH`` for the processes this one starts; calling it
-    again changes nothing. ``sitecustomize.py`` acts only in a Beam SDK worker whose options ask
-    for a log level above INFO, so other Python processes are left as they were."""
+    again changes nothing. ``sitecustomize.py`` acts only in a Beam SDK worker (and keeps it
+    quiet only when its options ask for a log level above INFO), so other Python processes are
+    left as they were."""
     paths = [path for path in os.environ.get("PYTHONPATH", "").split(os.pathsep) if path]
     if FOLDER not in paths:
         os.environ["PYTHONPATH"] = os.pathsep.join([FOLDER, *paths])

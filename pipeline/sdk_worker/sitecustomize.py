@@ -1,15 +1,28 @@
-"""Run by Python at start-up in processes whose PYTHONPATH holds this folder (see __init__.py):
-in a Beam SDK worker whose options ask for a log level above INFO, drop what its root logger
-would print before the harness sets that level. Then run the sitecustomize this one hides, if any.
+"""Run by Python at start-up in processes whose PYTHONPATH holds this folder (see __init__.py).
+In a Beam SDK worker: drop what its root logger would print before the harness sets its level,
+when its options ask for a level above INFO; and flush each output stream to the runner at
+OUTPUT_FLUSH_BYTES rather than Beam's 10 MiB. Then run the sitecustomize this one hides, if any.
 """
 
 import os
+
+#: Bytes a worker's output stream gathers before it sends them to the runner. Beam flushes at
+#: 10 MiB and never shrinks a stream's buffer, which doubles as it fills: a 16 MiB buffer for
+#: each of the 10 to 45 outputs a stage of ours has open. The multi-process DirectRunner gives
+#: each worker one bundle per stage, its whole share of the run, so every stream of a large run
+#: reaches that size, and a worker's peak grew with the run (docs/speed.md, "Memory per worker").
+OUTPUT_FLUSH_BYTES = 1 << 20
+
+
+def _in_sdk_worker() -> bool:
+    """True in a Beam SDK worker process: its launcher sets the control service's address."""
+    return "CONTROL_API_SERVICE_DESCRIPTOR" in os.environ
 
 
 def _quiet_level_asked() -> bool:
     """True for a Beam SDK worker (its launcher sets the control address and the options)
     whose ``default_sdk_harness_log_level`` is above INFO."""
-    if "CONTROL_API_SERVICE_DESCRIPTOR" not in os.environ:
+    if not _in_sdk_worker():
         return False
     import json
     import logging
@@ -23,6 +36,29 @@ def _quiet_level_asked() -> bool:
     level = options.get(name, options.get(f"beam:option:{name}:v1", "INFO"))
     number = int(level) if str(level).isdecimal() else getattr(logging, str(level), logging.INFO)
     return isinstance(number, int) and number > logging.INFO
+
+
+def _bound_output_buffers() -> None:
+    """Make the size-flushed output streams Beam's data channel creates flush at
+    OUTPUT_FLUSH_BYTES. ``ClosableOutputStream.create`` looks the class up in its module when it
+    makes a stream, so a subclass put there is what every bundle gets; a Beam without that class
+    and argument is left as it is (tests/pipeline/test_sdk_worker.py fails on it)."""
+    try:
+        from apache_beam.runners.worker import data_plane
+    except ImportError:
+        return
+    base = getattr(data_plane, "SizeBasedBufferingClosableOutputStream", None)
+    if base is None or getattr(base, "_newsbeam_flush", False):
+        return
+
+    class SmallerFlush(base):
+        _newsbeam_flush = True
+
+        def __init__(self, close_callback=None, flush_callback=None, size_flush_threshold=None, **kwargs):
+            threshold = min(size_flush_threshold or OUTPUT_FLUSH_BYTES, OUTPUT_FLUSH_BYTES)
+            super().__init__(close_callback, flush_callback, threshold, **kwargs)
+
+    data_plane.SizeBasedBufferingClosableOutputStream = SmallerFlush
 
 
 def _run_hidden_sitecustomize() -> None:
@@ -42,4 +78,6 @@ if _quiet_level_asked():
 
     # A handler on the root logger keeps logging.warning() from installing a stderr one.
     logging.getLogger().addHandler(logging.NullHandler())
+if _in_sdk_worker():
+    _bound_output_buffers()
 _run_hidden_sitecustomize()

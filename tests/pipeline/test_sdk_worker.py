@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from newsbeam.pipeline.sdk_worker import FOLDER, quiet_worker_start
+from newsbeam.pipeline.sdk_worker import FOLDER, prepare_worker_start
 from tests.conftest import SAMPLES
 
 
@@ -54,6 +54,35 @@ def test_a_worker_left_at_info_still_says_everything(options):
     assert "apitools not found" in stderr and "Logging handler created." in stderr
 
 
+_FLUSHES = (
+    "from apache_beam.runners.worker import data_plane\n"
+    "sent = []\n"
+    "stream = data_plane.ClosableOutputStream.create(None, sent.append, 0)\n"
+    "for _ in range(3000):\n"
+    "    stream.write(b'x' * 4096)\n"
+    "    stream.maybe_flush()\n"
+    "print(len(sent), max(map(len, sent), default=0))\n"
+)
+
+
+def test_a_worker_flushes_its_output_streams_at_one_mib():
+    """12 MB written in 4 KB elements: Beam alone sends one 10 MiB message; in a worker, 11 of
+    just over 1 MiB, so no stream's buffer grows past 2 MiB however long its bundle."""
+    from newsbeam.pipeline.sdk_worker.sitecustomize import OUTPUT_FLUSH_BYTES
+
+    environment = {**os.environ, "PYTHONPATH": FOLDER, "CONTROL_API_SERVICE_DESCRIPTOR": "url: 'localhost:1'"}
+    done = subprocess.run(
+        [sys.executable, "-c", _FLUSHES], env=environment, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    count, largest = (int(n) for n in done.stdout.split())
+    assert count == 3000 * 4096 // (OUTPUT_FLUSH_BYTES + 4096)
+    assert OUTPUT_FLUSH_BYTES < largest <= OUTPUT_FLUSH_BYTES + 4096
+    elsewhere = {k: v for k, v in environment.items() if k != "CONTROL_API_SERVICE_DESCRIPTOR"}
+    done = subprocess.run([sys.executable, "-c", _FLUSHES], env=elsewhere, capture_output=True, text=True)
+    assert done.stdout.split()[0] == "1"  # not a worker: Beam's own 10 MiB
+
+
 def test_other_python_processes_are_left_as_they_were():
     environment = {k: v for k, v in os.environ.items() if k != "CONTROL_API_SERVICE_DESCRIPTOR"}
     environment["PYTHONPATH"] = FOLDER
@@ -76,8 +105,8 @@ def test_a_sitecustomize_it_hides_still_runs(tmp_path):
 
 def test_the_folder_goes_first_on_the_path_once(monkeypatch):
     monkeypatch.setenv("PYTHONPATH", "/somewhere")
-    quiet_worker_start()
-    quiet_worker_start()
+    prepare_worker_start()
+    prepare_worker_start()
     assert os.environ["PYTHONPATH"] == os.pathsep.join([FOLDER, "/somewhere"])
 
 

@@ -35,7 +35,7 @@ from newsbeam.transforms.write.commit import (
 from newsbeam.transforms.write.delta import FileAdd
 from newsbeam.transforms.write.tables import RunContext, file_name, shard_of, stamp, write_parquet
 
-__all__ = ["WriteTables", "RunContext"]
+__all__ = ["CountRows", "WriteTables", "RunContext"]
 
 
 class WritePartitionFn(beam.DoFn):
@@ -151,13 +151,21 @@ class WriteTables(beam.PTransform):
         )
 
 
-def count_rows(label: str, pcoll) -> "beam.PCollection":
-    """(label, n) with n the number of elements, 0 for an empty PCollection."""
-    return (
-        pcoll
-        | f"Count{label.title().replace('_', '')}" >> beam.combiners.Count.Globally()
-        | f"Label{label.title().replace('_', '')}" >> beam.Map(lambda n, name=label: (name, n))
-    )
+class CountRows(beam.PTransform):
+    """{label: PCollection} → (label, n) for every label, n its number of elements (0 for an
+    empty one). One combine counts them all: a ``Count.Globally`` each cost the graph 14
+    transforms and the run a stage apiece."""
+
+    def expand(self, pcolls: dict):
+        labels = list(pcolls)
+        ones = [
+            pcoll | f"One{label.title().replace('_', '')}" >> beam.Map(lambda _, name=label: (name, 1))
+            for label, pcoll in pcolls.items()
+        ]
+        zeros = next(iter(pcolls.values())).pipeline | "EveryLabel" >> beam.Create(
+            [(label, 0) for label in labels]
+        )
+        return (*ones, zeros) | "AllOnes" >> beam.Flatten() | "Sum" >> beam.CombinePerKey(sum)
 
 
 def is_input_error(row: dict) -> bool:

@@ -8,10 +8,11 @@ import apache_beam as beam
 import pyarrow.parquet as pq
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
 
 from newsbeam.schemas import SchemaMismatch
 from newsbeam.transforms.common.errors import error_row
-from newsbeam.transforms.write import WriteTables
+from newsbeam.transforms.write import CountRows, WriteTables
 from newsbeam.transforms.write.commit import AccountingError, check_accounting
 from newsbeam.transforms.write.delta import prepare_tables
 from newsbeam.transforms.write.tables import RunContext, stamp
@@ -280,3 +281,13 @@ def test_query_views_show_committed_runs_only(tmp_path):
         assert con.execute("SELECT run_id FROM articles").fetchall() == [("run1",)]
     assert read_table(str(tmp_path), "articles").column("run_id").to_pylist() == ["run1"]
     assert sorted(_rows(tmp_path, "articles").column("run_id").to_pylist()) == ["run1", "run2"]
+
+
+def test_count_rows_counts_each_collection_and_an_empty_one_is_zero():
+    with TestPipeline() as p:
+        counts = {
+            "inputs": p | "Inputs" >> beam.Create(range(5)),
+            "articles": p | "Articles" >> beam.Create(["a", "b", "a"]),
+            "extract_errors": p | "None" >> beam.Create([]),
+        } | CountRows()
+        assert_that(counts, equal_to([("inputs", 5), ("articles", 3), ("extract_errors", 0)]))
