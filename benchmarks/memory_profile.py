@@ -7,8 +7,10 @@ Builds the pages (``scale_corpus.py``, as ``make bench`` does), then runs ``news
 it reads the worker's RSS; each time RSS is 48 MiB above the last record it counts the objects
 the garbage collector tracks by type (count and shallow bytes), the str/bytes values those
 containers hold, and pymalloc's allocated blocks, and writes them to a JSON file: the last one
-written is the worker's peak. It then prints, per size and worker, the peak and its census,
-and the types that grew most from the smallest size to the largest.
+written is the worker's peak. Every 3 s it also records the RSS and Beam's output streams to the
+runner (how many are open, the bytes waiting in them, the largest flush), C buffers the census
+cannot see. It then prints, per size and worker, the peak and its census, the streams and the
+RSS over time, and the types that grew most from the smallest size to the largest.
 
 tracemalloc was tried first: with 6 frames it made a 300-page run take over 17 minutes, so this
 is a census, not a trace. Objects outside the garbage collector (C buffers of lxml, pyarrow,
@@ -39,6 +41,28 @@ if os.environ.get("NEWSBEAM_MEMPROFILE_DIR") and "sdk_worker_main" in _command:
     import collections, gc, json, sys, threading, time
 
     folder = os.environ["NEWSBEAM_MEMPROFILE_DIR"]
+    import weakref
+    from apache_beam.runners.worker import data_plane
+
+    # Beam's output streams to the runner (C buffers the census cannot see): each one made is
+    # kept in a weak set, to sum the bytes waiting in them, and the largest size one reached.
+    _streams, _largest = weakref.WeakSet(), [0]
+    _stream_class = data_plane.SizeBasedBufferingClosableOutputStream
+    _made, _flush = _stream_class.__init__, _stream_class.flush
+
+    def _init(self, *args, **kwargs):
+        _made(self, *args, **kwargs)
+        _streams.add(self)
+
+    def _flushed(self):
+        _largest[0] = max(_largest[0], self.size())
+        return _flush(self)
+
+    _stream_class.__init__, _stream_class.flush = _init, _flushed
+
+    def _waiting():
+        sizes = [stream.size() for stream in list(_streams)]
+        return len(sizes), sum(sizes)
 
     def _rss():
         with open("/proc/self/status") as handle:
@@ -65,9 +89,14 @@ if os.environ.get("NEWSBEAM_MEMPROFILE_DIR") and "sdk_worker_main" in _command:
     def _watch():
         record = 0
         started = time.time()
+        series = os.path.join(folder, f"series-{os.getpid()}.jsonl")
         while True:
             time.sleep(3)
             rss = _rss()
+            streams, waiting = _waiting()
+            with open(series, "a") as handle:
+                handle.write(json.dumps({"seconds": round(time.time() - started), "rss": rss,
+                    "streams": streams, "waiting": waiting, "largest_flush": _largest[0]}) + "\n")
             if rss < record + 48 * 2**20:
                 continue
             record = rss
@@ -85,6 +114,24 @@ if os.environ.get("NEWSBEAM_MEMPROFILE_DIR") and "sdk_worker_main" in _command:
 
 def mib(size: float) -> str:
     return f"{size / 2**20:,.0f}"
+
+
+def series_line(series: list[dict], every: int = 60) -> str:
+    """Beam's output streams over the run (most open at once, most bytes waiting in them, the
+    largest flush) and the worker's RSS every ``every`` seconds."""
+    if not series:
+        return "  (no series)"
+    marks = [
+        point
+        for before, point in zip([None, *series], series, strict=False)
+        if before is None or point["seconds"] // every != before["seconds"] // every
+    ]
+    return (
+        f"  output streams: up to {max(p['streams'] for p in series)} open, "
+        f"{mib(max(p['waiting'] for p in series))} MiB waiting in them at most, largest flush "
+        f"{mib(series[-1]['largest_flush'])} MiB\n  RSS MiB every {every} s: "
+        + " ".join(f"{p['seconds']}:{mib(p['rss'])}" for p in marks)
+    )
 
 
 def profile(pages: Path, scratch: Path, extra_env: dict) -> tuple[float, list[dict]]:
@@ -106,7 +153,13 @@ def profile(pages: Path, scratch: Path, extra_env: dict) -> tuple[float, list[di
     started = time.perf_counter()
     subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - started
-    return seconds, [json.loads(p.read_text()) for p in sorted(records.glob("worker-*.json"))]
+    peaks = [json.loads(p.read_text()) for p in sorted(records.glob("worker-*.json"))]
+    for peak in peaks:
+        series = records / f"series-{peak['pid']}.jsonl"
+        peak["series"] = (
+            [json.loads(line) for line in series.read_text().splitlines()] if series.exists() else []
+        )
+    return seconds, peaks
 
 
 def main(argv=None) -> int:
@@ -149,6 +202,7 @@ def main(argv=None) -> int:
                 )
                 for kind in peak["types"][: args.top]:
                     print(f"  {mib(kind['bytes']):>6} MiB {kind['count']:>10,}  {kind['type']}")
+                print(series_line(peak["series"]), flush=True)
                 print(flush=True)
             largest[size] = max(peaks, key=lambda p: p["rss"]) if peaks else {}
     if len(sizes) > 1 and largest[sizes[0]] and largest[sizes[-1]]:

@@ -13,7 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from importlib import metadata, resources
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -270,6 +270,66 @@ def avoid_beam_data_plane_race() -> None:
     worker_handlers.DATA_BUFFER_TIME_LIMIT_MS = 0
 
 
+#: Bytes of a stage's input Beam's local runner sends a worker in one message, at most (plus
+#: the element that crosses it).
+INPUT_PIECE_BYTES = 1 << 20
+
+
+def input_pieces(data: bytes, coder_impl, size: int) -> Iterator[bytes]:
+    """``data``, elements encoded one after another (nested) with ``coder_impl``, cut between
+    elements into pieces that each reach ``size`` bytes (the last may be shorter)."""
+    from apache_beam.coders.coder_impl import create_InputStream
+
+    stream, start, total = create_InputStream(data), 0, len(data)
+    while stream.size() > 0:
+        coder_impl.decode_from_stream(stream, True)
+        end = total - stream.size()
+        if end - start >= size:
+            yield data[start:end]
+            start = end
+    if start < total:
+        yield data[start:]
+
+
+def send_stage_input_in_pieces() -> None:
+    """Make Beam's local runners send a stage's input to a worker in pieces of about
+    INPUT_PIECE_BYTES rather than in one message (docs/speed.md, "Memory per worker").
+
+    Apache Beam 2.77's FnApiRunner (``BundleManager._send_input_to_worker``) writes a worker's
+    share of a stage's input into one output stream and sends it when it closes: one message.
+    The worker decodes elements from that message as it processes them, so it holds the whole
+    message until its bundle ends, and the multi-process DirectRunner gives each worker one
+    bundle per stage: its whole share of the run. This sends the same bytes, in the same order,
+    flushed between elements every INPUT_PIECE_BYTES. Like avoid_beam_data_plane_race, it lives
+    in the process that runs the pipeline; calling it again changes nothing.
+    """
+    from apache_beam.runners.portability.fn_api_runner import fn_runner
+
+    manager = fn_runner.BundleManager
+    if getattr(manager._send_input_to_worker, "newsbeam_pieces", False):
+        return
+
+    def send_in_pieces(self, process_bundle_id: str, read_transform_id: str, byte_streams) -> None:
+        data_out = self._worker_handler.data_conn.output_stream(process_bundle_id, read_transform_id)
+        coder_impl = None
+        for chunk in byte_streams or []:  # each chunk ends between two elements
+            if len(chunk) <= INPUT_PIECE_BYTES:
+                data_out.write(chunk)
+                if data_out.size() >= INPUT_PIECE_BYTES:
+                    data_out.flush()
+                continue
+            if data_out.size():
+                data_out.flush()
+            coder_impl = coder_impl or self.bundle_context_manager.get_input_coder_impl(read_transform_id)
+            for piece in input_pieces(chunk, coder_impl, INPUT_PIECE_BYTES):
+                data_out.write(piece)
+                data_out.flush()
+        data_out.close()
+
+    send_in_pieces.newsbeam_pieces = True
+    manager._send_input_to_worker = send_in_pieces
+
+
 def run(
     argv: Optional[list[str]] = None, started: Optional[Callable[[str, str, dict], None]] = None
 ) -> RunOutcome:
@@ -322,6 +382,7 @@ def run(
     ctx = dataclasses.replace(ctx, state_bytes_read=state.bytes)
     build(p, opts, ctx, state)
     avoid_beam_data_plane_race()
+    send_stage_input_in_pieces()
     prepare_worker_start()  # local SDK worker processes: quiet start, 1 MiB output flushes
     result = p.run()
     result.wait_until_finish()

@@ -3,6 +3,7 @@
 Beam 2.77's FnApiRunner sends stage inputs through a stream that a timer thread flushes while
 the runner's thread keeps writing; what is written between the flush's read and its clear is
 dropped. ``avoid_beam_data_plane_race`` makes the runner build the size-based stream instead.
+``send_stage_input_in_pieces`` makes it send a stage's input in pieces cut between elements.
 """
 
 from __future__ import annotations
@@ -10,10 +11,17 @@ from __future__ import annotations
 import threading
 import time
 
-from apache_beam.runners.portability.fn_api_runner import worker_handlers
+import apache_beam as beam
+from apache_beam.coders import coders
+from apache_beam.coders.coder_impl import create_InputStream, create_OutputStream
+from apache_beam.runners.portability.fn_api_runner import fn_runner, worker_handlers
 from apache_beam.runners.worker import data_plane
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+from apache_beam.utils.windowed_value import WindowedValue
 
-from newsbeam.pipeline.run import avoid_beam_data_plane_race
+from newsbeam.pipeline import run as run_module
+from newsbeam.pipeline.run import avoid_beam_data_plane_race, input_pieces
 
 CHUNK = b"x" * 100
 
@@ -83,3 +91,42 @@ def test_after_the_guard_the_runner_data_plane_loses_nothing(monkeypatch):
     drainer.join(timeout=60)
     assert not drainer.is_alive()
     assert sent[0] == written
+
+
+def test_input_pieces_cut_between_elements_and_keep_every_byte():
+    coder = coders.WindowedValueCoder(coders.FastPrimitivesCoder()).get_impl()
+    values = [{"n": n, "text": "word " * (n % 50)} for n in range(2000)]
+    out = create_OutputStream()
+    for value in values:
+        coder.encode_to_stream(WindowedValue(value, 0, ()), out, True)
+    data = out.get()
+    pieces = list(input_pieces(data, coder, size=4096))
+    assert b"".join(pieces) == data and len(pieces) > 10
+    decoded = []
+    for piece in pieces:  # each piece decodes alone, as a worker decodes each message
+        stream = create_InputStream(piece)
+        while stream.size() > 0:
+            decoded.append(coder.decode_from_stream(stream, True).value)
+    assert decoded == values
+    assert all(len(piece) >= 4096 for piece in pieces[:-1])
+
+
+def test_a_stage_input_reaches_the_worker_in_pieces_and_whole(monkeypatch):
+    """In-process, with 2 KB pieces: the Map after the Reshuffle gets all 3,000 elements, over
+    more than one message."""
+    monkeypatch.setattr(
+        fn_runner.BundleManager, "_send_input_to_worker", fn_runner.BundleManager._send_input_to_worker
+    )
+    monkeypatch.setattr(run_module, "INPUT_PIECE_BYTES", 2048)
+    run_module.send_stage_input_in_pieces()
+    flushes = []
+    real_flush = data_plane.SizeBasedBufferingClosableOutputStream.flush
+    monkeypatch.setattr(
+        data_plane.SizeBasedBufferingClosableOutputStream,
+        "flush",
+        lambda self: (flushes.append(self.size()), real_flush(self))[1],
+    )
+    with TestPipeline(runner="DirectRunner") as p:
+        got = p | beam.Create([f"element {n} " * 5 for n in range(3000)]) | beam.Reshuffle() | beam.Map(len)
+        assert_that(got, equal_to([len(f"element {n} " * 5) for n in range(3000)]))
+    assert len([size for size in flushes if size >= 2048]) > 10
