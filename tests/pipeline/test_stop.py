@@ -22,7 +22,7 @@ from newsbeam.schemas import all_tables
 from tests.conftest import SAMPLES
 
 ROOT = Path(__file__).resolve().parents[2]
-TRIES = 10
+TRIES = 6
 SEED = 20
 NOTHING = "newsbeam: stopped by {}; nothing was published"
 COMMITTED = "newsbeam: stopped by {} after run {} had committed; it is published whole"
@@ -94,9 +94,9 @@ def test_a_run_that_fails_exits_1_and_one_that_cannot_run_exits_2(output, tmp_pa
 def test_sigint_and_sigterm_at_random_moments_stop_cleanly(output, tmp_path):
     out, seconds = output
     rng = random.Random(SEED)
-    # One moment in each tenth of the run's length, from the imports (the first, 0.9 of a
-    # tenth in, falls while Beam is imported; the first 50 ms or so, before newsbeam is
-    # loaded, are Python's: docs/cli.md) to past the commit, shuffled, each with SIGINT or SIGTERM. Every fourth try runs on two SDK worker
+    # One moment in each TRIES-th part of the run's length, from the imports (the first 50 ms
+    # or so, before newsbeam is loaded, are Python's: docs/cli.md) to past the commit,
+    # shuffled, each with SIGINT or SIGTERM. Every fourth try runs on two SDK worker
     # processes, and the signal goes to its whole process group, as a terminal's Ctrl-C does.
     moments = [(k + rng.random()) * seconds / TRIES for k in range(TRIES)]
     rng.shuffle(moments)
