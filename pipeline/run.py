@@ -313,17 +313,14 @@ def send_stage_input_in_pieces() -> None:
         data_out = self._worker_handler.data_conn.output_stream(process_bundle_id, read_transform_id)
         coder_impl = None
         for chunk in byte_streams or []:  # each chunk ends between two elements
-            if len(chunk) <= INPUT_PIECE_BYTES:
-                data_out.write(chunk)
+            pieces = [chunk]
+            if len(chunk) > INPUT_PIECE_BYTES:
+                coder_impl = coder_impl or self.bundle_context_manager.get_input_coder_impl(read_transform_id)
+                pieces = input_pieces(chunk, coder_impl, INPUT_PIECE_BYTES)
+            for piece in pieces:
+                data_out.write(piece)
                 if data_out.size() >= INPUT_PIECE_BYTES:
                     data_out.flush()
-                continue
-            if data_out.size():
-                data_out.flush()
-            coder_impl = coder_impl or self.bundle_context_manager.get_input_coder_impl(read_transform_id)
-            for piece in input_pieces(chunk, coder_impl, INPUT_PIECE_BYTES):
-                data_out.write(piece)
-                data_out.flush()
         data_out.close()
 
     send_in_pieces.newsbeam_pieces = True

@@ -157,13 +157,12 @@ class CountRows(beam.PTransform):
     transforms and the run a stage apiece."""
 
     def expand(self, pcolls: dict):
-        labels = list(pcolls)
         ones = [
             pcoll | f"One{label.title().replace('_', '')}" >> beam.Map(lambda _, name=label: (name, 1))
             for label, pcoll in pcolls.items()
         ]
         zeros = next(iter(pcolls.values())).pipeline | "EveryLabel" >> beam.Create(
-            [(label, 0) for label in labels]
+            [(label, 0) for label in pcolls]
         )
         return (*ones, zeros) | "AllOnes" >> beam.Flatten() | "Sum" >> beam.CombinePerKey(sum)
 
