@@ -13,13 +13,18 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from importlib import metadata, resources
-from typing import Callable, Iterator, Optional
+from typing import Callable, Optional
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newsbeam.pipeline import __version__
-from newsbeam.pipeline.options import NewsbeamOptions, run_window
+from newsbeam.pipeline.beam_patches import (
+    avoid_beam_data_plane_race,
+    find_dofn_specs_once,
+    send_stage_input_in_pieces,
+)
+from newsbeam.pipeline.options import NewsbeamOptions, RunOptions, run_window
 from newsbeam.pipeline.sdk_worker import prepare_worker_start
 from newsbeam.transforms.common.fetching import FetchPolicy
 from newsbeam.transforms.common.progress import ReportProgress
@@ -251,82 +256,6 @@ def recorded_options(options: PipelineOptions) -> dict:
     return redact_options({k: v for k, v in given.items() if k not in UNRECORDED_OPTIONS})
 
 
-def avoid_beam_data_plane_race() -> None:
-    """Stop Beam's local runners from dropping stage inputs (docs/guarantees.md).
-
-    Apache Beam 2.77's FnApiRunner (the DirectRunner's ``multi_processing`` and
-    ``multi_threading`` modes, and Beam's Python job service) sends each stage its input over a
-    gRPC data stream that a timer thread also flushes every second
-    (``data_plane.TimeBasedBufferingClosableOutputStream``). That flush reads the buffer, hands it
-    on, then clears it, and nothing stops the runner's own thread from writing in between: whatever
-    it wrote in that gap is cleared unsent, and the stage never sees those elements. No error is
-    raised. On a busy machine it struck 5 runs out of 5 over the 10,000-file hostile corpus,
-    losing up to 1,606 of 14,163 records. With the time limit at 0 the runner builds the size-based
-    stream instead, which only the writing thread flushes; Beam's SDK workers use that one by
-    default. The setting lives in the process that runs the pipeline, and only there.
-    """
-    from apache_beam.runners.portability.fn_api_runner import worker_handlers
-
-    worker_handlers.DATA_BUFFER_TIME_LIMIT_MS = 0
-
-
-#: Bytes of a stage's input Beam's local runner sends a worker in one message, at most (plus
-#: the element that crosses it).
-INPUT_PIECE_BYTES = 1 << 20
-
-
-def input_pieces(data: bytes, coder_impl, size: int) -> Iterator[bytes]:
-    """``data``, elements encoded one after another (nested) with ``coder_impl``, cut between
-    elements into pieces that each reach ``size`` bytes (the last may be shorter)."""
-    from apache_beam.coders.coder_impl import create_InputStream
-
-    stream, start, total = create_InputStream(data), 0, len(data)
-    while stream.size() > 0:
-        coder_impl.decode_from_stream(stream, True)
-        end = total - stream.size()
-        if end - start >= size:
-            yield data[start:end]
-            start = end
-    if start < total:
-        yield data[start:]
-
-
-def send_stage_input_in_pieces() -> None:
-    """Make Beam's local runners send a stage's input to a worker in pieces of about
-    INPUT_PIECE_BYTES rather than in one message (docs/speed.md, "Memory per worker").
-
-    Apache Beam 2.77's FnApiRunner (``BundleManager._send_input_to_worker``) writes a worker's
-    share of a stage's input into one output stream and sends it when it closes: one message.
-    The worker decodes elements from that message as it processes them, so it holds the whole
-    message until its bundle ends, and the multi-process DirectRunner gives each worker one
-    bundle per stage: its whole share of the run. This sends the same bytes, in the same order,
-    flushed between elements every INPUT_PIECE_BYTES. Like avoid_beam_data_plane_race, it lives
-    in the process that runs the pipeline; calling it again changes nothing.
-    """
-    from apache_beam.runners.portability.fn_api_runner import fn_runner
-
-    manager = fn_runner.BundleManager
-    if getattr(manager._send_input_to_worker, "newsbeam_pieces", False):
-        return
-
-    def send_in_pieces(self, process_bundle_id: str, read_transform_id: str, byte_streams) -> None:
-        data_out = self._worker_handler.data_conn.output_stream(process_bundle_id, read_transform_id)
-        coder_impl = None
-        for chunk in byte_streams or []:  # each chunk ends between two elements
-            pieces = [chunk]
-            if len(chunk) > INPUT_PIECE_BYTES:
-                coder_impl = coder_impl or self.bundle_context_manager.get_input_coder_impl(read_transform_id)
-                pieces = input_pieces(chunk, coder_impl, INPUT_PIECE_BYTES)
-            for piece in pieces:
-                data_out.write(piece)
-                if data_out.size() >= INPUT_PIECE_BYTES:
-                    data_out.flush()
-        data_out.close()
-
-    send_in_pieces.newsbeam_pieces = True
-    manager._send_input_to_worker = send_in_pieces
-
-
 def run(
     argv: Optional[list[str]] = None, started: Optional[Callable[[str, str, dict], None]] = None
 ) -> RunOutcome:
@@ -335,7 +264,7 @@ def run(
     ``started(run_id, output, storage_options)`` is called once the run knows its id and output,
     before it writes anything: how ``newsbeam run`` learns which run a signal stops
     (pipeline/stop.py). It runs in the launching process only, never on a worker."""
-    options = PipelineOptions(argv or [])
+    options = RunOptions(argv or [])
     check_runner(options)
     opts = options.view_as(NewsbeamOptions)
     started_at = utc_now()
@@ -377,6 +306,7 @@ def run(
         else plan_state(ctx.output, ctx.run_date, opts.dedup_lookback_days, storage)
     )
     ctx = dataclasses.replace(ctx, state_bytes_read=state.bytes)
+    find_dofn_specs_once()  # before the graph is built: Beam asks at every ParDo
     build(p, opts, ctx, state)
     avoid_beam_data_plane_race()
     send_stage_input_in_pieces()

@@ -20,8 +20,8 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.utils.windowed_value import WindowedValue
 
-from newsbeam.pipeline import run as run_module
-from newsbeam.pipeline.run import avoid_beam_data_plane_race, input_pieces
+from newsbeam.pipeline import beam_patches
+from newsbeam.pipeline.beam_patches import avoid_beam_data_plane_race, input_pieces
 
 CHUNK = b"x" * 100
 
@@ -117,8 +117,8 @@ def test_a_stage_input_reaches_the_worker_in_pieces_and_whole(monkeypatch):
     monkeypatch.setattr(
         fn_runner.BundleManager, "_send_input_to_worker", fn_runner.BundleManager._send_input_to_worker
     )
-    monkeypatch.setattr(run_module, "INPUT_PIECE_BYTES", 2048)
-    run_module.send_stage_input_in_pieces()
+    monkeypatch.setattr(beam_patches, "INPUT_PIECE_BYTES", 2048)
+    beam_patches.send_stage_input_in_pieces()
     flushes = []
     real_flush = data_plane.SizeBasedBufferingClosableOutputStream.flush
     monkeypatch.setattr(
