@@ -36,7 +36,7 @@ def parse_as_of(value: Optional[str]) -> AsOf:
 def as_of_time(output: str, as_of: AsOf, storage: Optional[dict] = None) -> Optional[dt.datetime]:
     """The moment the tables are read at: a time as given, or when version N of ``runs`` was
     committed (every run commits its ``runs`` row last, so its other tables are in by then)."""
-    from newsbeam.transforms.write.delta import open_table
+    from newsbeam.transforms.write.delta import commit_time, open_table
 
     if as_of is None or isinstance(as_of, dt.datetime):
         return as_of
@@ -45,7 +45,7 @@ def as_of_time(output: str, as_of: AsOf, storage: Optional[dict] = None) -> Opti
         raise ValueError(f"{output} has no runs table, so no version {as_of}")
     for entry in runs.history():
         if entry.get("version") == as_of:
-            return dt.datetime.fromtimestamp(entry["timestamp"] / 1000, dt.timezone.utc)
+            return commit_time(output, "runs", as_of, entry["timestamp"])
     raise ValueError(f"the runs table of {output} has no version {as_of} (newsbeam history lists them)")
 
 

@@ -7,6 +7,7 @@ row, vacuum deletes only what no version refers to, and history and ``--as-of`` 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -136,6 +137,21 @@ def test_query_as_of_a_version_and_a_time(two_runs, capsys):
     assert _query(two_runs, "--as-of", "7", "SELECT 1") == 1
     assert "has no version 7" in capsys.readouterr().err
     assert _query(two_runs, "--as-of", "last week", "SELECT 1") == 2
+
+
+def test_as_of_a_version_reads_that_version_when_its_log_file_was_written_later(two_runs, tmp_path, capsys):
+    """delta-rs travels in time by the log files' modification times; the commitInfo timestamp
+    is taken before the file is written, so a file that lands in a later millisecond made
+    ``--as-of 1`` read version 0 (now and then, on a busy machine). Here it lands 50 ms later."""
+    out = tmp_path / "out"
+    shutil.copytree(two_runs, out)  # copies modification times too
+    recorded = {e["version"]: e["timestamp"] for e in DeltaTable(str(out / "runs")).history()}
+    log = out / "runs" / "_delta_log" / f"{1:020d}.json"
+    later = recorded[1] / 1000 + 0.05
+    os.utime(log, (later, later))
+    assert _query(out, "--as-of", "1", "--format", "json", "SELECT run_id FROM runs") == 0
+    assert [r["run_id"] for r in json.loads(capsys.readouterr().out)] == ["one"]
+    assert read_table(str(out), "articles", as_of=1).num_rows == 2
 
 
 def test_history_lists_each_tables_versions_with_the_run_that_made_them(two_runs, capsys):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 from dataclasses import asdict, dataclass
 from typing import Optional
@@ -127,6 +128,25 @@ def open_table(output: str, name: str, storage: Optional[dict] = None, version=N
     if isinstance(version, dt.datetime):
         table.load_as_version(version)
     return table
+
+
+def commit_time(output: str, name: str, version: int, recorded_ms: int) -> dt.datetime:
+    """When ``version`` of table ``name`` was committed, as delta-rs time travel reads it: the
+    modification time of the version's log file, to the next millisecond.
+
+    delta-rs's ``load_as_version(datetime)`` compares log files' modification times (delta-rs
+    #1972), while ``history()`` gives the ``commitInfo`` timestamp, taken before the file is
+    written; read as of that earlier moment, a table can come back one version short.
+    ``recorded_ms`` (the ``commitInfo`` timestamp) stands in when the log file is gone."""
+    from apache_beam.io.filesystems import FileSystems
+
+    path = FileSystems.join(table_uri(output, name), "_delta_log", f"{version:020d}.json")
+    try:
+        seconds = FileSystems.match([path])[0].metadata_list[0].last_updated_in_seconds
+    except (IndexError, OSError, ValueError):  # cleaned up, or a store that gives no time
+        seconds = 0.0
+    millis = max(math.ceil(seconds * 1000), recorded_ms)
+    return dt.datetime.fromtimestamp(millis / 1000, dt.timezone.utc)
 
 
 def table_problem(table, spec: TableSpec) -> tuple[Optional[str], list]:
