@@ -1,8 +1,9 @@
 """What newsbeam changes inside Apache Beam, and why: each change fixes a loss, a memory growth or
 a cost measured on Beam's own code (docs/guarantees.md, docs/speed.md).
 
-Every change lives in the process that runs the pipeline (``run()`` makes them); local SDK worker processes get theirs from ``pipeline/sdk_worker``. Making a change
-again changes nothing. Tests: ``tests/pipeline/test_data_plane.py`` (the data channel) and
+Every change lives in the process that runs the pipeline (``run()`` makes them); local SDK
+worker processes get theirs from ``pipeline/sdk_worker``. Making a change again changes nothing.
+Tests: ``tests/pipeline/test_data_plane.py`` (the data channel) and
 ``tests/pipeline/test_beam_patches.py`` (the start-up).
 """
 
@@ -113,12 +114,8 @@ def find_dofn_specs_once() -> None:
             specs = _DOFN_SPECS.get(dofn)
         except TypeError:  # a DoFn that cannot be hashed or weakly referenced: not kept
             return find(dofn)
-        if specs is None:
-            specs = find(dofn)
-            try:
-                _DOFN_SPECS[dofn] = specs
-            except TypeError:
-                pass
+        if specs is None:  # a DoFn the lookup accepted as a key is accepted when stored
+            specs = _DOFN_SPECS[dofn] = find(dofn)
         return set(specs[0]), set(specs[1])
 
     get_dofn_specs_once.newsbeam_once = True
