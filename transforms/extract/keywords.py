@@ -53,8 +53,11 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.metadata
+import importlib.util
 import re
+import sys
 from collections import Counter
+from pathlib import Path
 from typing import Optional
 
 #: ISO 639-1 code → yake-rust's code, for the languages it has stopword lists for. Japanese and
@@ -146,12 +149,28 @@ def stopwords(code: str) -> frozenset[str]:
     import yake_rust
 
     words = set(yake_rust.Yake(language=code).stopwords) | WEEKDAYS.get(code, set())
-    try:
-        module = importlib.import_module(f"spacy.lang.{SPACY_STOPWORDS.get(code, code)}.stop_words")
-        words |= module.STOP_WORDS
-    except ImportError:  # spaCy has no list for this language: YAKE's alone
-        pass
+    words |= spacy_stop_words(SPACY_STOPWORDS.get(code, code))
     return frozenset(word.lower() for word in words if not word.startswith("#"))  # "#": list comments
+
+
+def spacy_stop_words(language: str) -> frozenset[str]:
+    """spaCy's stop words for a language (empty if it has none), read from its ``stop_words``
+    module alone. Importing ``spacy.lang.LANG.stop_words`` imports the language's package first,
+    with its tokenizer exceptions and punctuation rules, which the keywords never use: for French,
+    1.5 s of regular expressions compiled in every worker process."""
+    name = f"spacy.lang.{language}.stop_words"
+    if name in sys.modules:  # imported already, by a model of that language
+        return frozenset(sys.modules[name].STOP_WORDS)
+    spacy = importlib.util.find_spec("spacy")
+    if not language.isalpha() or spacy is None or not spacy.submodule_search_locations:
+        return frozenset()
+    path = Path(spacy.submodule_search_locations[0]) / "lang" / language / "stop_words.py"
+    if not path.is_file():  # spaCy has no list for this language: YAKE's alone
+        return frozenset()
+    spec = importlib.util.spec_from_file_location(f"_newsbeam_stop_words_{language}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # a set of words and nothing else, in every language spaCy has
+    return frozenset(module.STOP_WORDS)
 
 
 def verb_words(doc) -> frozenset[str]:
@@ -167,7 +186,7 @@ def verb_words(doc) -> frozenset[str]:
 
 @functools.lru_cache(maxsize=None)
 def _extractor(code: str):
-    # Cached per process (each worker builds its own): importing spaCy's French list takes 2 s.
+    # Cached per process (each worker builds its own).
     import yake_rust
 
     return yake_rust.Yake(stopwords=set(stopwords(code)), ngrams=NGRAMS, remove_duplicates=False)

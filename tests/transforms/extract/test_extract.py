@@ -182,6 +182,23 @@ def test_spacy_batches_are_bounded_by_characters_as_well_as_articles():
         assert_that(batched, check)
 
 
+def test_spacy_batches_are_filled_to_their_bounds_from_the_first():
+    # One bundle in order: the batches are the plain loop's, greedy from the first article, not
+    # Beam's adaptive sizes, which start at one article and grow with the batches' timings.
+    sizes = [300, 300, 300, 900, 100, 100, 100, 100, 100, 5_000]
+    articles = [{"text": "x" * n, "article_id": str(i)} for i, n in enumerate(sizes)]
+    config = NlpConfig(batch_size=4, batch_chars=700, max_chars=1_000)
+
+    def check(batches):
+        assert sorted([a["article_id"] for a in batch] for batch in batches) == sorted(
+            [["0", "1"], ["2"], ["3"], ["4", "5", "6", "7"], ["8"], ["9"]]
+        )
+
+    with TestPipeline() as p:
+        batched = p | beam.Create(articles, reshuffle=False) | spacy_batches(config)
+        assert_that(batched, check)
+
+
 def test_text_past_the_cap_is_not_sent_to_the_model():
     text = "Angela Merkel spoke in Berlin. " + "Filler words here. " * 200 + "Barack Obama spoke in Chicago."
     out = _run([_article("a", text, "en")], NlpConfig(max_chars=100))

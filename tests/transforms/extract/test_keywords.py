@@ -12,6 +12,7 @@ from newsbeam.transforms.extract.keywords import (
     YAKE_LANGUAGES,
     _capped,
     keywords,
+    spacy_stop_words,
     stopwords,
 )
 
@@ -232,3 +233,31 @@ def test_said_twice_agrees_with_the_whole_word_pattern_on_random_text():
         lowered = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
         phrase = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 4)))
         assert _said_twice(phrase, lowered) == _said_twice_by_regex(phrase, lowered), (phrase, lowered)
+
+
+@pytest.mark.parametrize("language", ["fr", "de", "es", "cs", "nb", "ru", "ar"])
+def test_spacy_stop_words_are_the_list_spacy_imports(language):
+    import importlib
+
+    imported = importlib.import_module(f"spacy.lang.{language}.stop_words").STOP_WORDS
+    assert spacy_stop_words(language) == frozenset(imported)
+    assert len(imported) > 100
+
+
+def test_a_language_spacy_has_no_list_for_gives_none():
+    assert spacy_stop_words("xx") == frozenset()
+    assert spacy_stop_words("../en") == frozenset()  # a code is a name, never a path
+
+
+def test_stopwords_do_not_import_the_language_package():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from newsbeam.transforms.extract.keywords import stopwords\n"
+        "assert 'voici' in stopwords('fr')\n"
+        "print(sorted(m for m in sys.modules if m.startswith('spacy.lang.fr')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
