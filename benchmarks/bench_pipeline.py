@@ -6,8 +6,9 @@ originals, then variants with their paragraphs redrawn and their URLs moved), K 
 each of these in a fresh process, alternated when repeated, and prints what they did:
 
 - **plain loop** on K pages: the same work without Beam, one page after another (parse, ids and
-  fingerprints, URL dedup, spaCy ``nlp.pipe`` and its extractors on English articles, keywords, a
-  pyarrow write): what one process can do at best, the ceiling of the runs on one process;
+  fingerprints, URL dedup, spaCy ``nlp.pipe`` and its extractors on English articles, keywords,
+  and every one of those tables written as the pipeline writes it, a Parquet file per partition):
+  what one process can do at best, the ceiling of the runs on one process;
 - **in-process** on the same K pages: ``newsbeam run`` on the DirectRunner in one process;
 - for each N of ``--workers``: **N plain loops side by side** on N*K pages, K each: what N
   processes can do at best, one loop per core while N is at most the machine's CPUs (for N=1 the
@@ -302,15 +303,12 @@ def text_batches(articles: list[dict], config) -> Iterator[list[dict]]:
 def plain_loop(folder: Path, output: Path, shard: str) -> dict:
     """The pipeline's work on a folder of pages (every ``n``-th from ``i`` for shard ``i/n``)
     without Beam, one page after another; seconds per stage timed like the pipeline's."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     from newsbeam.transforms.common.fetching import FetchedBody, page_html
     from newsbeam.transforms.common.records import InputRecord
     from newsbeam.transforms.dedup.fingerprints import DedupParams, fingerprint
     from newsbeam.transforms.dedup.urls import with_ids
     from newsbeam.transforms.extract import keyword_rows
-    from newsbeam.transforms.extract.nlp import DEFAULT_MODEL, NlpConfig, doc_rows, load_model
+    from newsbeam.transforms.extract.nlp import DEFAULT_MODEL, NlpConfig, doc_rows, load_model, nlp_plan
     from newsbeam.transforms.extract.places import load_gazetteer
     from newsbeam.transforms.parse.article import article_from_record, quiet_parser_warnings
 
@@ -345,23 +343,46 @@ def plain_loop(folder: Path, output: Path, shard: str) -> dict:
             article["published_date"] = article["published_at"].date() if article["published_at"] else None
             articles.append(article)
         clock("dedup", started)
-    rows = 0
-    english = [a for a in articles if a["language"] == "en"]
+    articles = [{**nlp_plan(a, config), "cluster_id": a["article_id"], "copies": 1} for a in articles]
+    tables: dict[str, list[dict]] = {"articles": articles}
+    english = [a for a in articles if a["nlp_model"]]
     started = time.perf_counter()
     for batch in text_batches(english, config):  # as the pipeline's spacy_batches cut them
         docs = nlp.pipe(a["text"][: config.max_chars] for a in batch)
         for article, doc in zip(batch, docs, strict=True):
-            tables, _ = doc_rows(doc, article, DEFAULT_MODEL, float("inf"))
-            rows += sum(len(t) for t in tables.values())
+            found, _ = doc_rows(doc, article, DEFAULT_MODEL, float("inf"))
+            for name, rows in found.items():
+                tables.setdefault(name, []).extend(rows)
     started = clock("spacy", started)
-    for article in articles:
-        rows += len(keyword_rows(article))
+    tables["keywords"] = [row for article in articles for row in keyword_rows(article)]
     started = clock("keywords", started)
-    output.mkdir(parents=True, exist_ok=True)
-    slim = [{k: a[k] for k in ("article_id", "url", "title", "text", "language")} for a in articles]
-    pq.write_table(pa.Table.from_pylist(slim), output / "articles.parquet", compression="zstd")
+    write_tables(tables, output, shard.replace("/", "-"))
     clock("write", started)
+    rows = sum(len(rows) for name, rows in tables.items() if name != "articles")
     return {"inputs": len(paths), "articles": len(articles), "rows": rows, "stages": stages}
+
+
+def write_tables(tables: dict[str, list[dict]], output: Path, name: str) -> None:
+    """Every table's rows written as the pipeline writes them: each row stamped and checked
+    against its schema, one zstd Parquet file per partition (no Delta commit: the pipeline
+    times that apart, as ``commit``)."""
+    import datetime as dt
+
+    from newsbeam.schemas import all_tables
+    from newsbeam.transforms.write.tables import RunContext, file_name, stamp, write_parquet
+
+    ctx = RunContext(f"loop-{name}", dt.datetime.now(dt.timezone.utc), str(output))
+    for table_name, rows in tables.items():
+        table, partitions = all_tables()[table_name], {}
+        for row in rows:
+            stamped = stamp(row, table, ctx)
+            partitions.setdefault(f"{table.partition_key}={table.partition_value(stamped)}", []).append(
+                stamped
+            )
+        for partition, stamped_rows in partitions.items():
+            folder = output / table_name / partition
+            folder.mkdir(parents=True, exist_ok=True)
+            write_parquet(str(folder / file_name(ctx.run_id, 0)), table, stamped_rows)
 
 
 # ---------------------------------------------------------------- the report
