@@ -3,8 +3,9 @@ a cost measured on Beam's own code (docs/guarantees.md, docs/speed.md).
 
 Every change lives in the process that runs the pipeline (``run()`` makes them); local SDK
 worker processes get theirs from ``pipeline/sdk_worker``. Making a change again changes nothing.
-Tests: ``tests/pipeline/test_data_plane.py`` (the data channel) and
-``tests/pipeline/test_beam_patches.py`` (the start-up).
+Tests: ``tests/pipeline/test_data_plane.py`` (the data channel),
+``tests/pipeline/test_beam_patches.py`` (the start-up) and
+``tests/pipeline/test_balanced_partitions.py`` (the workers' shares).
 """
 
 from __future__ import annotations
@@ -120,3 +121,75 @@ def find_dofn_specs_once() -> None:
 
     get_dofn_specs_once.newsbeam_once = True
     userstate.get_dofn_specs = get_dofn_specs_once
+
+
+def balanced_parts(sizes: list[int], n: int) -> list[list[int]]:
+    """The indexes of ``sizes`` in ``n`` parts of about equal sum: largest first, each to the part
+    with the least so far (the first such part on a tie). Each part keeps its indexes in order."""
+    import heapq
+
+    loads = [(0, part) for part in range(n)]
+    parts: list[list[int]] = [[] for _ in range(n)]
+    for index in sorted(range(len(sizes)), key=lambda i: (-sizes[i], i)):
+        load, part = heapq.heappop(loads)
+        parts[part].append(index)
+        heapq.heappush(loads, (load + sizes[index], part))
+    return [sorted(part) for part in parts]
+
+
+def balance_grouped_stage_inputs() -> None:
+    """Make Beam's local runners share a grouped stage input among their workers by bytes, not by
+    number of keys (docs/speed.md, "Two workers").
+
+    Apache Beam 2.77's FnApiRunner (``execution.GroupingBuffer.partition``) deals the keys of a
+    GroupByKey's output to its N workers in turn, and each worker gets its share as one bundle,
+    with nothing moved between them once they start. A stage's work follows its bytes (spaCy's
+    follows the length of the texts the ``Reshuffle`` before it carries, one key each), so dealing
+    keys left one of two workers 6 % more text than the other in the median of 2,000 shuffles of
+    the bench's English articles (15 % in one in ten), and the other idle at the end of it.
+    This gives each key's values, encoded as Beam encodes them, to the worker with the fewest
+    bytes so far, largest first. A key still goes to one worker whole, with what Beam's own
+    partition would give it for its windowing and trigger. Like the changes above, it lives in
+    the process that runs the pipeline; calling it again changes nothing.
+    """
+    from apache_beam.coders.coder_impl import create_OutputStream
+    from apache_beam.runners.portability.fn_api_runner import execution
+    from apache_beam.transforms import trigger
+    from apache_beam.transforms.window import GlobalWindow, GlobalWindows
+    from apache_beam.utils import windowed_value
+
+    grouping = execution.GroupingBuffer
+    if getattr(grouping.partition, "newsbeam_balanced", False):
+        return
+    by_keys = grouping.partition
+    pane = windowed_value.PaneInfo(
+        is_first=True,
+        is_last=True,
+        timing=windowed_value.PaneInfoTiming.ON_TIME,
+        index=0,
+        nonspeculative_index=0,
+    )
+    at_end = GlobalWindows.windowed_value(None, timestamp=GlobalWindow().max_timestamp(), pane_info=pane)
+
+    def partition_by_bytes(self, n: int) -> list[list[bytes]]:
+        if n <= 1 or self._grouped_output:
+            return by_keys(self, n)
+        # What Beam's own partition emits per key, in its windowing, only each key to its own stream.
+        if self._windowing.is_default():
+            panes = lambda key, values: [at_end.with_value((key, values))]  # noqa: E731
+        else:
+            panes = trigger.create_trigger_driver(self._windowing, True, clock=self._clock).process_entire_key
+        coder_impl, key_coder_impl = self._post_grouped_coder.get_impl(), self._key_coder.get_impl()
+        encoded = []
+        for encoded_key, values in self._table.items():
+            stream = create_OutputStream()
+            for grouped in panes(key_coder_impl.decode(encoded_key), values):
+                coder_impl.encode_to_stream(grouped, stream, True)
+            encoded.append(stream.get())
+        self._table.clear()
+        parts = balanced_parts([len(data) for data in encoded], n)
+        self._grouped_output = [[b"".join(encoded[index] for index in part)] for part in parts]
+        return self._grouped_output
+
+    partition_by_bytes.newsbeam_balanced = True
+    grouping.partition = partition_by_bytes

@@ -21,6 +21,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from newsbeam.pipeline import __version__
 from newsbeam.pipeline.beam_patches import (
     avoid_beam_data_plane_race,
+    balance_grouped_stage_inputs,
     find_dofn_specs_once,
     send_stage_input_in_pieces,
 )
@@ -310,6 +311,7 @@ def run(
     build(p, opts, ctx, state)
     avoid_beam_data_plane_race()
     send_stage_input_in_pieces()
+    balance_grouped_stage_inputs()  # local runners with several workers: each its share of bytes
     prepare_worker_start()  # local SDK worker processes: quiet start, 1 MiB output flushes
     result = p.run()
     result.wait_until_finish()
