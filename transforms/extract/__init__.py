@@ -65,7 +65,7 @@ class SpacyFn(beam.DoFn):
 
         name = self._model_name
         self._model = self._shared.acquire(lambda: _Model(name), tag=name)
-        load_gazetteer()  # built once per process (about 1.4 s), not on the first article
+        load_gazetteer()  # built once per process (2 to 3 s), not on the first article
         self._done = Tally("extracted", self._progress_dir)
 
     def finish_bundle(self):

