@@ -192,4 +192,5 @@ def balance_grouped_stage_inputs() -> None:
         return self._grouped_output
 
     partition_by_bytes.newsbeam_balanced = True
+    partition_by_bytes.__wrapped__ = by_keys  # Beam's own, for whoever needs it back (the tests)
     grouping.partition = partition_by_bytes
