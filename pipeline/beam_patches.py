@@ -141,16 +141,18 @@ def balance_grouped_stage_inputs() -> None:
     """Make Beam's local runners share a grouped stage input among their workers by bytes, not by
     number of keys (docs/speed.md, "Two workers").
 
-    Apache Beam 2.77's FnApiRunner (``execution.GroupingBuffer.partition``) deals the keys of a
-    GroupByKey's output to its N workers in turn, and each worker gets its share as one bundle,
+    Apache Beam's FnApiRunner (2.77 and 2.78, ``execution.GroupingBuffer.partition``) deals the
+    keys of a GroupByKey's output to its N workers in turn, and each worker gets its share as one bundle,
     with nothing moved between them once they start. A stage's work follows its bytes (spaCy's
     follows the length of the texts the ``Reshuffle`` before it carries, one key each), so dealing
     keys left one of two workers 6 % more text than the other in the median of 2,000 shuffles of
     the bench's English articles (15 % in one in ten), and the other idle at the end of it.
     This gives each key's values, encoded as Beam encodes them, to the worker with the fewest
     bytes so far, largest first. A key still goes to one worker whole, with what Beam's own
-    partition would give it for its windowing and trigger. Like the changes above, it lives in
-    the process that runs the pipeline; calling it again changes nothing.
+    partition would give it for its windowing and trigger. Two workers on 1,000 bench pages, with
+    and without it alternated: faster with it in each of three pairs, medians 170.6 and 191.5 s.
+    Like the changes above, it lives in the process that runs the pipeline; calling it again
+    changes nothing.
     """
     from apache_beam.coders.coder_impl import create_OutputStream
     from apache_beam.runners.portability.fn_api_runner import execution
