@@ -142,8 +142,8 @@ def balance_grouped_stage_inputs() -> None:
     number of keys (docs/speed.md, "Two workers").
 
     Apache Beam's FnApiRunner (2.77 and 2.78, ``execution.GroupingBuffer.partition``) deals the
-    keys of a GroupByKey's output to its N workers in turn, and each worker gets its share as one bundle,
-    with nothing moved between them once they start. A stage's work follows its bytes (spaCy's
+    keys of a GroupByKey's output to its N workers in turn, and each worker gets its share as one
+    bundle, with nothing moved between them once they start. A stage's work follows its bytes (spaCy's
     follows the length of the texts the ``Reshuffle`` before it carries, one key each), so dealing
     keys left one of two workers 6 % more text than the other in the median of 2,000 shuffles of
     the bench's English articles (15 % in one in ten), and the other idle at the end of it.
