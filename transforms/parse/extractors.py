@@ -45,18 +45,19 @@ _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
 class AttributeLookups:
-    """A page's root element as newspaper4k's author and date steps see it: the two kinds of
-    XPath they ask again and again (:data:`_ATTRIBUTE_IS`, :data:`_META_NAMED`) are answered from
-    one walk of the page, every other call goes to the element itself.
+    """A page's root element as newspaper4k's steps but the body's see it (title, metadata,
+    image, date, authors): the two kinds of XPath they ask again and again (:data:`_ATTRIBUTE_IS`,
+    :data:`_META_NAMED`) are answered from one walk of the page, every other call goes to the
+    element itself.
 
     Its author step asks 66 times for "any element whose ``name``, ``rel``, ``itemprop``,
     ``class``, ``id`` or ``property`` is ``author``, ``byline``, ...", and each ask is an XPath
-    walk of the whole page: 81 ms a page in the median over the fundus pages, 7.5 ms this way. Its
-    date step asks for 45 <meta> names and 7 attribute values (23 ms; 16 this way, or 1.3 after
-    the authors, whose walk it shares). The answers
-    are the same elements in the same (document) order: the authors and dates were equal to
-    newspaper4k's own on all 473 pages of fundus and naeb-dev, and a test holds that on a sixth
-    of them.
+    walk of the whole page: 81 ms a page in the median over the fundus pages, 7.5 ms this way.
+    Its date step asks for 45 <meta> names and 7 attribute values (23 ms; 16 this way, or 1.3
+    after another step's walk), and the title, metadata and image steps 11 more. The answers are
+    the same elements in the same (document) order: everything newspaper4k read was the same
+    with and without it on all 473 pages of fundus and naeb-dev, and a test holds that on an
+    eighth of them.
     """
 
     def __init__(self, root):
@@ -104,7 +105,7 @@ class NewspaperReading:
     """newspaper4k's reading of one page, in the steps of its ``Article.parse`` but in two parts:
     title, metadata and image at once, date, authors and body only when asked for. Those three cost
     most of its time (on fundus about 20 ms a page for the date, 70 for the authors and 160 for
-    the body, before the date and authors read through :class:`AttributeLookups`) and the page's
+    the body, before the date and authors were read through :class:`AttributeLookups`) and the page's
     structured data and trafilatura usually answer first. :meth:`as_dict` reads everything, the
     same as ``Article.parse`` would (a test holds the two equal on every page we have).
 
@@ -125,16 +126,16 @@ class NewspaperReading:
         if doc is None:  # nothing to read: Article.parse gives an empty article then
             self._authors, self._text = [], ""
             return
-        extractor = article.extractor
+        extractor, lookups = article.extractor, self._lookups
         with self._unsupported_language():
-            article.title = extractor.get_title(doc)
-            metadata = extractor.get_metadata(article.url, doc)
+            article.title = extractor.get_title(lookups)
+            metadata = extractor.get_metadata(article.url, lookups)
             if metadata["language"] in _newspaper_languages():
                 article.meta_lang = metadata["language"]
                 if article.config.use_meta_language:
                     article.config.language = metadata["language"]
             article.canonical_link = metadata["canonical_link"]
-            extractor.parse_images(article.url, doc, None)  # images are not fetched: top = meta image
+            extractor.parse_images(article.url, lookups, None)  # images are not fetched: top = meta image
             article.meta_img = extractor.image_extractor.meta_image
             article.top_image = extractor.image_extractor.top_image
 
