@@ -56,8 +56,8 @@ class AttributeLookups:
     Its date step asks for 45 <meta> names and 7 attribute values (23 ms; 16 this way, or 1.3
     after another step's walk), and the title, metadata and image steps 11 more. The answers are
     the same elements in the same (document) order: everything newspaper4k read was the same
-    with and without it on all 473 pages of fundus and naeb-dev, and a test holds that on an
-    eighth of them.
+    with and without it on all 473 pages of fundus and naeb-dev, and a test holds that on a
+    twelfth of them.
     """
 
     def __init__(self, root):

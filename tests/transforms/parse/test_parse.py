@@ -497,7 +497,7 @@ def _corpus_pages(folder, every: int):
 @pytest.mark.parametrize("corpus", ["fundus", "naeb"])
 def test_newspaper4k_read_through_one_walk_gives_what_its_own_xpath_gives(corpus, request, monkeypatch):
     """``AttributeLookups`` answers newspaper4k's attribute lookups from one walk of the page: on
-    every 8th page of both corpora (every page of both when this was written) its title, language,
+    every 12th page of both corpora (every page of both when this was written) its title, language,
     image, canonical URL, date and authors are those it reads with its own XPath, from one walk a
     page."""
     from newsbeam.transforms.parse import extractors
@@ -506,7 +506,7 @@ def test_newspaper4k_read_through_one_walk_gives_what_its_own_xpath_gives(corpus
     walk = extractors.AttributeLookups._walk
     monkeypatch.setattr(extractors.AttributeLookups, "_walk", lambda self: (walks.append(1), walk(self))[1])
     pages = authors = 0
-    for html, url in _corpus_pages(request.getfixturevalue(corpus), every=8):
+    for html, url in _corpus_pages(request.getfixturevalue(corpus), every=12):
         reading = extractors.NewspaperReading(html, url)
         if reading._lookups is None:
             continue
@@ -516,7 +516,7 @@ def test_newspaper4k_read_through_one_walk_gives_what_its_own_xpath_gives(corpus
             theirs = _fields_but_the_body(extractors.NewspaperReading(html, url))
         assert ours == theirs, url
         pages, authors = pages + 1, authors + bool(ours[-1])
-    assert pages > 20 and authors > pages / 3  # real pages, most with a byline newspaper4k finds
+    assert pages > 15 and authors > pages / 3  # real pages, most with a byline newspaper4k finds
     assert len(walks) == pages  # one walk a page, for every step
 
 
