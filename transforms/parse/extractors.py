@@ -63,22 +63,23 @@ class AttributeLookups:
     def __init__(self, root):
         self._root = root
         self._by_value: Optional[dict] = None  # (attribute, value in ASCII lower case) -> elements
-        self._by_exact: Optional[dict] = None  # (attribute, value) -> <meta> elements
+        self._metas: Optional[dict] = None  # name, property or itemprop -> <meta> elements
 
     def __getattr__(self, name):
         return getattr(self._root, name)
 
     def _walk(self) -> None:
         by_value: dict = {}
-        by_exact: dict = {}
+        metas: dict = {}
         for element in self._root.iterdescendants():
             if not isinstance(element.tag, str):  # comments and processing instructions
                 continue
             for name, value in element.attrib.items():
                 by_value.setdefault((name, value.translate(_ASCII_LOWER)), []).append(element)
-                if element.tag == "meta" and name in ("name", "property", "itemprop"):
-                    by_exact.setdefault((name, value), []).append(element)
-        self._by_value, self._by_exact = by_value, by_exact
+            if element.tag == "meta":  # once under each name it goes by, in page order
+                for named in {element.get(a) for a in ("name", "property", "itemprop")} - {None}:
+                    metas.setdefault(named, []).append(element)
+        self._by_value, self._metas = by_value, metas
 
     def xpath(self, path, **kwargs):
         asked = None if kwargs else (_ATTRIBUTE_IS.fullmatch(path) or _META_NAMED.fullmatch(path))
@@ -88,14 +89,7 @@ class AttributeLookups:
         if self._by_value is None:
             self._walk()
         if asked.re is _META_NAMED:
-            name = asked.group(1)
-            found = {
-                id(e): e for a in ("name", "property", "itemprop") for e in self._by_exact.get((a, name), ())
-            }
-            if len(found) < 2:
-                return list(found.values())
-            order = {id(e): i for i, e in enumerate(self._root.iter("meta"))}
-            return sorted(found.values(), key=lambda e: order[id(e)])
+            return list(self._metas.get(asked.group(1), ()))
         tag, attribute, value = asked.groups()
         found = self._by_value.get((attribute, value), ())
         return [e for e in found if tag == "*" or e.tag == tag]
