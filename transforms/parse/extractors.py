@@ -52,12 +52,12 @@ class AttributeLookups:
 
     Its author step asks 66 times for "any element whose ``name``, ``rel``, ``itemprop``,
     ``class``, ``id`` or ``property`` is ``author``, ``byline``, ...", and each ask is an XPath
-    walk of the whole page: 81 ms a page in the median over the fundus pages, 7.5 ms this way.
-    Its date step asks for 45 <meta> names and 7 attribute values (23 ms; 16 this way, or 1.3
-    after another step's walk), and the title, metadata and image steps 11 more. The answers are
-    the same elements in the same (document) order: everything newspaper4k read was the same
-    with and without it on all 473 pages of fundus and naeb-dev, and a test holds that on a
-    twelfth of them.
+    walk of the whole page; its date step asks for 45 <meta> names and 7 attribute values, and
+    the title, metadata and image steps 11 more. Set-up, authors and date took 126 ms a page in
+    the median over the fundus pages, 17 this way (``benchmarks/bench_parse_lookups.py``). The
+    answers are the same elements in the same (document) order: everything newspaper4k read was
+    the same with and without it on all 473 pages of fundus and naeb-dev, and a test holds that
+    on a twelfth of them.
     """
 
     def __init__(self, root):
