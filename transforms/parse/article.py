@@ -13,7 +13,7 @@ from newsbeam.transforms.common.errors import InputError
 from newsbeam.transforms.common.records import InputRecord
 from newsbeam.transforms.parse import fields
 from newsbeam.transforms.parse.body import FEED_BODY_SHARE, clean_body, fragment_text, without_headline
-from newsbeam.transforms.parse.extractors import NewspaperReading, read_with_trafilatura
+from newsbeam.transforms.parse.extractors import NewspaperReading, newspaper_tree, read_with_trafilatura
 from newsbeam.transforms.parse.fields import as_utc, plausible_published, utc_offset, visible
 from newsbeam.transforms.parse.language import detect_language
 from newsbeam.transforms.parse.structured import Evidence, page_evidence
@@ -88,12 +88,15 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None, rea
         raise InputError(
             "too_complex", f"the page has about {tags:,} tags, over the {MAX_TAGS:,} a page may have"
         )
+    tree = None
     try:
-        evidence = page_evidence(lxml.html.fromstring(html.replace("\x00", "")))  # lxml reads NUL as U+FFFD
+        tree = lxml.html.fromstring(html.replace("\x00", ""))  # lxml reads NUL as U+FFFD
+        evidence = page_evidence(tree)
     except (ValueError, lxml.etree.ParserError):
         evidence = Evidence()
     try:
-        paper: Optional[NewspaperReading] = NewspaperReading(html, url)
+        # page_evidence only reads the tree, and nothing here reads it after newspaper4k
+        paper: Optional[NewspaperReading] = NewspaperReading(html, url, tree=newspaper_tree(html, tree))
     except InputError:
         paper = None  # trafilatura may still read it (Korean, Hindi)
     other = read_with_trafilatura(html, url, paragraph_words=evidence.paragraph_words)

@@ -37,7 +37,7 @@ def newspaper_config():
 #: ``parsers.get_metatags`` builds for "the document's <meta> named so by name, property or
 #: itemprop".
 _ATTRIBUTE_IS = re.compile(
-    r'\.//(\*|[A-Za-z][\w-]*)\[translate\(@([\w.-]+), "%s", "%s"\)="([^"]*)"\]'
+    r'\.//(\*|[A-Za-z][\w-]*)\[translate\(@([A-Za-z_][\w.-]*), "%s", "%s"\)="([^"]*)"\]'
     % (string.ascii_uppercase, string.ascii_lowercase)
 )
 _META_NAMED = re.compile(r"//meta\[@name='([^']*)' or @property='\1' or @itemprop='\1'\]")
@@ -47,52 +47,66 @@ _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 class AttributeLookups:
     """A page's root element as newspaper4k's steps but the body's see it (title, metadata,
     image, date, authors): the two kinds of XPath they ask again and again (:data:`_ATTRIBUTE_IS`,
-    :data:`_META_NAMED`) are answered from one walk of the page, every other call goes to the
-    element itself.
+    :data:`_META_NAMED`) are answered from one walk of the page per attribute asked about (and
+    one of its <meta> elements), every other call goes to the element itself.
 
     Its author step asks 66 times for "any element whose ``name``, ``rel``, ``itemprop``,
     ``class``, ``id`` or ``property`` is ``author``, ``byline``, ...", and each ask is an XPath
     walk of the whole page; its date step asks for 45 <meta> names and 7 attribute values, and
-    the title, metadata and image steps 11 more. Set-up, authors and date took 126 ms a page in
-    the median over the fundus pages, 17 this way (``benchmarks/bench_parse_lookups.py``). The
+    the title, metadata and image steps 11 more: eight attributes in all. Set-up, authors and
+    date took 159 ms a page in the median over the fundus pages with newspaper4k's own XPath and
+    tree, 11 this way of the tree parse built (``benchmarks/bench_parse_lookups.py``). The
     answers are the same elements in the same (document) order: everything newspaper4k read was
-    the same with and without it on all 473 pages of fundus and naeb-dev, and a test holds that
-    on a twelfth of them.
+    the same both ways on all 473 pages of fundus and naeb-dev, and a test holds that on a
+    twelfth of them.
     """
 
     def __init__(self, root):
         self._root = root
-        self._by_value: Optional[dict] = None  # (attribute, value in ASCII lower case) -> elements
+        self._values: dict = {}  # attribute -> {value in ASCII lower case: [the value as found]}
         self._metas: Optional[dict] = None  # name, property or itemprop -> <meta> elements
 
     def __getattr__(self, name):
         return getattr(self._root, name)
 
-    def _walk(self) -> None:
-        by_value: dict = {}
+    def _walk(self, attribute: str) -> dict:
+        """Every value of ``attribute`` on an element under the root, by its value in ASCII lower
+        case: XPath's strings, which know their element, so no element is wrapped for Python
+        until it is asked for."""
+        values: dict = {}
+        for value in self._root.xpath(f"descendant::*/@{attribute}"):
+            lower = value.lower() if value.isascii() else value.translate(_ASCII_LOWER)
+            values.setdefault(lower, []).append(value)
+        self._values[attribute] = values
+        return values
+
+    def _meta_names(self) -> dict:
         metas: dict = {}
-        for element in self._root.iterdescendants():
-            if not isinstance(element.tag, str):  # comments and processing instructions
-                continue
-            for name, value in element.attrib.items():
-                by_value.setdefault((name, value.translate(_ASCII_LOWER)), []).append(element)
-            if element.tag == "meta":  # once under each name it goes by, in page order
-                for named in {element.get(a) for a in ("name", "property", "itemprop")} - {None}:
-                    metas.setdefault(named, []).append(element)
-        self._by_value, self._metas = by_value, metas
+        for element in self._root.iterdescendants("meta"):  # once under each name it goes by, in page order
+            for named in {element.get(a) for a in ("name", "property", "itemprop")} - {None}:
+                metas.setdefault(named, []).append(element)
+        self._metas = metas
+        return metas
 
     def xpath(self, path, **kwargs):
         asked = None if kwargs else (_ATTRIBUTE_IS.fullmatch(path) or _META_NAMED.fullmatch(path))
         if asked is None or self._root.getparent() is not None or self._root.tag == "meta":
             # "//meta" reads the whole document: answered only from its root, itself no <meta>
             return self._root.xpath(path, **kwargs)
-        if self._by_value is None:
-            self._walk()
         if asked.re is _META_NAMED:
-            return list(self._metas.get(asked.group(1), ()))
+            metas = self._metas if self._metas is not None else self._meta_names()
+            return list(metas.get(asked.group(1), ()))
         tag, attribute, value = asked.groups()
-        found = self._by_value.get((attribute, value), ())
+        values = self._values[attribute] if attribute in self._values else self._walk(attribute)
+        found = [v.getparent() for v in values.get(value, ())]
         return [e for e in found if tag == "*" or e.tag == tag]
+
+
+def newspaper_tree(html: str, tree):
+    """``tree``, the page as ``lxml.html.fromstring(html.replace("\\x00", ""))`` built it, when it is
+    the tree newspaper4k would build of ``html`` (it keeps NULs and strips a leading ``<?...?>``
+    first), else None: newspaper4k then builds its own."""
+    return None if tree is None or "\x00" in html or html.startswith("<?") else tree
 
 
 class NewspaperReading:
@@ -107,13 +121,15 @@ class NewspaperReading:
     indic-nlp-library) raise ``InputError("unsupported_language")``.
     """
 
-    def __init__(self, html: str, url: str):
+    def __init__(self, html: str, url: str, tree=None):
+        """``tree``: the page as newspaper4k parses it (``lxml.html.fromstring(html)``), when the
+        caller holds it already; newspaper4k reads it, and its body step changes it."""
         from newspaper import Article, parsers
 
         self._article = article = Article(url, config=newspaper_config())
         article.download(input_html=html)
         article.extractor.article_body_extractor = _stable_body_extractor()(article.config)
-        self._doc = doc = parsers.fromstring(article.html)
+        self._doc = doc = tree if tree is not None else parsers.fromstring(article.html)
         self._lookups = AttributeLookups(doc) if doc is not None else None
         self._authors: Optional[list[str]] = None
         self._text: Optional[str] = None
