@@ -133,6 +133,23 @@ def _run(articles, config):
     return {name.name: pickle.loads(name.read_bytes()) for name in folder.iterdir()}
 
 
+def test_runs_in_one_process_share_the_loaded_model_and_each_model_has_its_own():
+    """Each run builds its own SpacyFn, which Beam ships pickled; a run after another in the same
+    process (in-process runs) gets the model the first one loaded, and a second model is loaded
+    beside it, not in its place."""
+    from cloudpickle import dumps, loads
+
+    from newsbeam.transforms.extract import SpacyFn
+
+    config = NlpConfig()
+    first, second = (loads(dumps(SpacyFn(config, DEFAULT_MODEL))) for _ in range(2))
+    first.setup()
+    second.setup()
+    assert second._model is first._model and first._model.nlp.pipe_names
+    other = loads(dumps(SpacyFn(config, "xx_not_a_model")))
+    assert other._shared._key != first._shared._key  # its own handle: loading it replaces nothing
+
+
 def test_languages_without_a_model_get_a_note_and_keywords_but_no_entities():
     english = (
         "Angela Merkel met Emmanuel Macron in Berlin on Monday to discuss the budget of the European Union."
