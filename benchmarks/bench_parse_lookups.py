@@ -53,16 +53,10 @@ def lookups(on: bool):
 
 def given_tree(html: str, on: bool):
     """The tree parse would give newspaper4k (``on``), or None: it builds its own."""
-    import lxml.html
-
+    from newsbeam.transforms.parse.article import page_tree
     from newsbeam.transforms.parse.extractors import newspaper_tree
 
-    if not on:
-        return None
-    try:
-        return newspaper_tree(html, lxml.html.fromstring(html.replace("\x00", "")))
-    except (ValueError, lxml.etree.ParserError):
-        return None
+    return newspaper_tree(html, page_tree(html)) if on else None
 
 
 def corpus_pages(corpus: Path):

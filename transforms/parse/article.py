@@ -66,6 +66,18 @@ def split_headline(text: str) -> tuple[Optional[str], str]:
     return None, stripped
 
 
+def page_tree(html: str):
+    """The page as lxml.html parses it, NULs dropped (lxml reads them as U+FFFD), or None when it
+    cannot: the tree the page's structured data is read from, and newspaper4k's when
+    :func:`~newsbeam.transforms.parse.extractors.newspaper_tree` says it is the same."""
+    import lxml.html
+
+    try:
+        return lxml.html.fromstring(html.replace("\x00", ""))
+    except (ValueError, lxml.etree.ParserError):
+        return None
+
+
 def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None, read_all: bool = False) -> dict:
     """The best reading of one page, field by field, with the source of each field.
 
@@ -88,10 +100,9 @@ def parse_html(html: str, url: str, not_after: Optional[dt.datetime] = None, rea
         raise InputError(
             "too_complex", f"the page has about {tags:,} tags, over the {MAX_TAGS:,} a page may have"
         )
-    tree = None
+    tree = page_tree(html)
     try:
-        tree = lxml.html.fromstring(html.replace("\x00", ""))  # lxml reads NUL as U+FFFD
-        evidence = page_evidence(tree)
+        evidence = page_evidence(tree) if tree is not None else Evidence()
     except (ValueError, lxml.etree.ParserError):
         evidence = Evidence()
     try:

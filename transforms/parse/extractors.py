@@ -103,9 +103,9 @@ class AttributeLookups:
 
 
 def newspaper_tree(html: str, tree):
-    """``tree``, the page as ``lxml.html.fromstring(html.replace("\\x00", ""))`` built it, when it is
-    the tree newspaper4k would build of ``html`` (it keeps NULs and strips a leading ``<?...?>``
-    first), else None: newspaper4k then builds its own."""
+    """``tree``, the page as ``article.page_tree`` built it, when it is the tree newspaper4k would
+    build of ``html`` (it keeps NULs and strips a leading ``<?...?>`` first), else None:
+    newspaper4k then builds its own."""
     return None if tree is None or "\x00" in html or html.startswith("<?") else tree
 
 

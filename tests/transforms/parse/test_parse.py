@@ -510,11 +510,11 @@ def test_newspaper4k_read_through_one_walk_gives_what_its_own_xpath_gives(corpus
         "_walk",
         lambda self, name: (walks.append((pages, name)), walk(self, name))[1],
     )
-    import lxml.html
+    from newsbeam.transforms.parse.article import page_tree
 
     pages = authors = 0
     for html, url in _corpus_pages(request.getfixturevalue(corpus), every=12):
-        tree = extractors.newspaper_tree(html, lxml.html.fromstring(html.replace("\x00", "")))
+        tree = extractors.newspaper_tree(html, page_tree(html))
         reading = extractors.NewspaperReading(html, url, tree=tree)  # the tree parse_html gives it
         if reading._lookups is None:
             continue
