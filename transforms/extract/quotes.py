@@ -24,6 +24,7 @@ written and as the article's normalised entity name (:mod:`.names`).
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Optional
 
@@ -150,9 +151,10 @@ def _named(names: dict, span) -> str:
     return matches[0] if len(matches) == 1 else text
 
 
-def _speaker_span(doc, token):
+def _speaker_span(index: _DocIndex, token):
     """The entity the speaker token is in; else a person named beside it ("Nato chief Jens
     Stoltenberg", "the spokesman, Ahmed Chaudhry,"); else its noun chunk; else the token."""
+    doc = index.doc
     ent = _entity_at(doc, token)
     if ent is not None:
         return ent
@@ -164,10 +166,8 @@ def _speaker_span(doc, token):
     following = doc[token.i + 1] if token.i + 1 < len(doc) else None  # "spokesperson Ahmed Chaudhry"
     if following is not None and following.ent_iob_ == "B" and following.ent_type_ == "PERSON":
         return _entity_at(doc, following)
-    for chunk in doc.noun_chunks:
-        if chunk.start <= token.i < chunk.end:
-            return chunk
-    return doc[token.i : token.i + 1]
+    chunk = index.chunk_at(token.i)
+    return chunk if chunk is not None else doc[token.i : token.i + 1]
 
 
 def _speech_verbs(tokens):
@@ -180,9 +180,38 @@ def _find_verb(tokens):
     return found[0] if found else None
 
 
-def _attribution(doc, start: int, end: int):
+class _DocIndex:
+    """What every quote of a Doc looks up, found once per Doc rather than once per quote, each a
+    walk of the whole Doc: its text, its sentences, its tokens' character offsets (in increasing order, so
+    a quote's neighbours are found by bisection) and its noun chunks."""
+
+    __slots__ = ("doc", "text", "sents", "sentence_starts", "offsets", "_chunks")
+
+    def __init__(self, doc, text: str):
+        self.doc, self.text = doc, text  # Doc.text joins every token's text again at each call
+        self.sents = list(doc.sents)
+        self.sentence_starts = [s.start_char for s in self.sents]
+        self.offsets = [t.idx for t in doc]
+        self._chunks = None
+
+    def first_from(self, char: int) -> int:
+        """The index of the first token starting at or after ``char`` (len(doc) if none)."""
+        return bisect.bisect_left(self.offsets, char)
+
+    def chunk_at(self, i: int):
+        """The noun chunk holding token ``i``, or None."""
+        if self._chunks is None:
+            self._chunks = list(self.doc.noun_chunks)
+        for chunk in self._chunks:
+            if chunk.start <= i < chunk.end:
+                return chunk
+        return None
+
+
+def _attribution(index: _DocIndex, start: int, end: int):
     """(speaker span, verb token, how) for a quote at [start, end), or (None, None, None)."""
-    after = [t for t in doc if t.idx > end]
+    doc = index.doc
+    after = doc[index.first_from(end + 1) :]  # the tokens that start after the quote
     window = []
     for token in after[:AFTER_WINDOW]:
         if token.text in CLOSERS or "\n" in token.text:  # the next quote or paragraph
@@ -202,44 +231,45 @@ def _attribution(doc, start: int, end: int):
             ]
             subject = candidates[0] if candidates else None
         if subject is not None:
-            return _speaker_span(doc, subject), verb, "after"
-    first = next((t for t in doc if t.idx >= start), None)
+            return _speaker_span(index, subject), verb, "after"
+    at = index.first_from(start)
+    first = doc[at] if at < len(doc) else None
     if first is not None:
         sentence = first.sent
         before = [t for t in doc[sentence.start : first.i] if t.idx < start - 1]
         for verb in _speech_verbs(reversed(before)):  # the nearest verb that has a subject
             subject = _speaker_token(verb)
             if subject is not None:
-                return _speaker_span(doc, subject), verb, "before"
+                return _speaker_span(index, subject), verb, "before"
     return None, None, None
 
 
-def _introduced(doc, start: int):
+def _introduced(index: _DocIndex, start: int):
     """(speaker span, verb) of the last sentence before the quote, in its paragraph or the one
     before, that has a speech verb with a subject ("Mvoko says the plan failed." then a quote
     paragraph), or (None, None)."""
-    text = doc.text
+    text = index.text
     paragraph_start = text.rfind("\n\n", 0, start)
     floor = text.rfind("\n\n", 0, paragraph_start) if paragraph_start > 0 else 0
-    sentences = [s for s in doc.sents if floor <= s.start_char and s.end_char <= start]
+    sentences = [s for s in index.sents if floor <= s.start_char and s.end_char <= start]
     for sentence in reversed(sentences[-2:]):
         if any(t.text in CLOSERS for t in sentence):
             return None, None  # that sentence holds a quote of its own: no introduction
         for verb in _speech_verbs(sentence):
             subject = _speaker_token(verb)
             if subject is not None:
-                return _speaker_span(doc, subject), verb
+                return _speaker_span(index, subject), verb
     return None, None
 
 
-def _resolve_pronoun(doc, pronoun: str, before_char: int):
+def _resolve_pronoun(index: _DocIndex, pronoun: str, before_char: int):
     """The named entity before ``before_char`` that a pronoun stands for: the nearest one that
     is the subject of its clause, within the last three sentences, else the nearest one."""
     labels = PRONOUNS[pronoun]
-    earlier = [ent for ent in doc.ents if ent.end_char <= before_char and ent.label_ in labels]
+    earlier = [ent for ent in index.doc.ents if ent.end_char <= before_char and ent.label_ in labels]
     if not earlier:
         return None
-    recent = [s.start_char for s in doc.sents if s.start_char < before_char][-3:]
+    recent = [start for start in index.sentence_starts if start < before_char][-3:]
     horizon = recent[0] if recent else 0
     for ent in reversed(earlier):
         if ent.start_char < horizon:
@@ -249,13 +279,13 @@ def _resolve_pronoun(doc, pronoun: str, before_char: int):
     return earlier[-1]
 
 
-def _speaker(doc, names: dict, span, start: int) -> tuple:
+def _speaker(index: _DocIndex, names: dict, span, start: int) -> tuple:
     """(speaker as written, normalised speaker, "pronoun" when a pronoun was resolved) of a span."""
     if span is None:
         return None, None, None
     pronoun = span.text.lower() in PRONOUNS
     if pronoun:
-        entity = _resolve_pronoun(doc, span.text.lower(), start)
+        entity = _resolve_pronoun(index, span.text.lower(), start)
         return (
             span.text,
             (_named(names, entity) if entity is not None else None),
@@ -271,14 +301,18 @@ def quotes_from_doc(doc, names: Optional[dict] = None) -> list[dict]:
     text = doc.text
     rows: list[dict] = []
     previous = None  # the last quote with a speaker: (row, paragraph index of its end)
-    sentence_starts = [s.start_char for s in doc.sents]
-    for start, end in find_quotes(text):
-        span, verb, how = _attribution(doc, start, end)
+    found = find_quotes(text)
+    if not found:
+        return rows
+    index = _DocIndex(doc, text)
+    sentence_starts = index.sentence_starts
+    for start, end in found:
+        span, verb, how = _attribution(index, start, end)
         paragraph = text.count("\n\n", 0, start)
         if span is None and not (previous is not None and paragraph - previous[1] <= 1):
-            span, verb = _introduced(doc, start)
+            span, verb = _introduced(index, start)
             how = "introduced" if span is not None else None
-        speaker_text, speaker, resolved = _speaker(doc, names, span, start)
+        speaker_text, speaker, resolved = _speaker(index, names, span, start)
         if span is None and previous is not None and paragraph - previous[1] <= 1:
             row = previous[0]
             speaker_text, speaker, verb_text, how = (
@@ -289,7 +323,7 @@ def quotes_from_doc(doc, names: Optional[dict] = None) -> list[dict]:
             )
         else:
             verb_text = verb.text if verb is not None else None
-        sentence = sum(1 for s in sentence_starts if s <= start) - 1
+        sentence = bisect.bisect_right(sentence_starts, start) - 1
         row = {
             "quote": quote_text(text, start, end),
             "start_char": start,

@@ -123,3 +123,42 @@ def test_a_report_speaks_for_its_owner_and_which_for_its_antecedent(nlp):
     )
     rows = quotes(nlp, text)
     assert rows[0][1] == "Greenpeace" and rows[1][1] == "Supreme Court"
+
+
+def test_the_doc_index_finds_what_a_walk_of_the_doc_finds(nlp, seed_text):
+    """Each quote's neighbours come from lookups made once per Doc (token offsets bisected, the
+    noun chunks listed once, the text joined once); they must answer as a walk of the Doc would,
+    at every character offset, token starts and the end included."""
+    from newsbeam.transforms.extract.quotes import _DocIndex
+
+    doc = nlp(seed_text)
+    index = _DocIndex(doc, doc.text)
+    assert index.text == doc.text
+    assert [s.start_char for s in index.sents] == [s.start_char for s in doc.sents]
+    for char in range(len(doc.text) + 2):
+        walked = next((t.i for t in doc if t.idx >= char), len(doc))
+        assert index.first_from(char) == walked, char
+    chunks = list(doc.noun_chunks)
+    assert chunks  # the story has noun chunks to find
+    for token in doc:
+        walked = next((c for c in chunks if c.start <= token.i < c.end), None)
+        found = index.chunk_at(token.i)
+        assert (found is None) == (walked is None), token.i
+        if found is not None:
+            assert (found.start, found.end) == (walked.start, walked.end), token.i
+
+
+def test_many_quotes_in_a_long_story_read_as_each_would_alone(nlp):
+    """A story of 120 quoted paragraphs gets one quote per paragraph with its own speaker, as
+    the same paragraph alone does: the lookups made once per Doc do not mix quotes up."""
+    speakers = ["Anna Berg", "Tom Reyes", "Maria Lopez"]
+    paragraphs = [
+        f"“The bridge at mile {i} will open in spring,” said {speakers[i % 3]} on Tuesday."
+        for i in range(120)
+    ]
+    found = quotes(nlp, "\n\n".join(paragraphs))
+    assert len(found) == 120
+    for i, (quote, speaker, verb, how) in enumerate(found):
+        alone = quotes(nlp, paragraphs[i])
+        assert alone == [(quote, speaker, verb, how)], i
+        assert quote == f"The bridge at mile {i} will open in spring" and speaker == speakers[i % 3]
