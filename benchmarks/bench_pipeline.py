@@ -46,9 +46,12 @@ import warnings
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import TYPE_CHECKING, Iterator, Optional
 
 from newsbeam.transforms.common.timing import STAGES as PIPELINE_STAGES
+
+if TYPE_CHECKING:  # the script's own directory is first on sys.path, so benchmarks.* is imported late
+    from benchmarks.stage_timeline import Split
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = PROJECT_ROOT.parent / "shared" / "corpora" / "fundus"
@@ -122,12 +125,13 @@ class Measured:
     seconds: float
     stdout: str
     usage: dict[int, Usage] = field(default_factory=dict)
+    epoch: float = 0.0  # time.time() when the commands started
 
 
 def measure(commands: list[list[str]]) -> Measured:
     """Run the commands side by side; wall seconds until the last one ends, and every process of
     theirs (children included) as sampled from /proc."""
-    started = time.perf_counter()
+    started, epoch = time.perf_counter(), time.time()
     processes = [
         subprocess.Popen(c, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for c in commands
@@ -160,7 +164,7 @@ def measure(commands: list[list[str]]) -> Measured:
     for process, (_, stderr) in zip(processes, outputs, strict=True):
         if process.returncode != 0:
             raise RuntimeError(f"{' '.join(process.args)} exited {process.returncode}:\n{stderr[-3000:]}")
-    return Measured(seconds, "\n".join(out for out, _ in outputs), usage)
+    return Measured(seconds, "\n".join(out for out, _ in outputs), usage, epoch)
 
 
 @dataclass
@@ -201,6 +205,7 @@ class Run:
     inputs: int
     stages: dict[str, float]
     usage: dict[int, Usage]
+    timeline: Optional[Split] = None  # multi_processing runs: where the wall time went, by stage
 
 
 @dataclass(frozen=True)
@@ -235,7 +240,9 @@ def multi_processing(workers: int) -> list[str]:
 def execute(runner: Runner, pages: Path, output: Path) -> Run:
     if runner.loops:
         return run_loops(pages, output, runner.loops, runner.name)
-    return run_cli(pages, output, multi_processing(runner.workers) if runner.workers else [], runner.name)
+    if runner.workers:
+        return run_cli(pages, output, multi_processing(runner.workers), runner.name, runner.workers)
+    return run_cli(pages, output, [], runner.name)
 
 
 def middle(runs: list[Run]) -> Run:
@@ -243,9 +250,16 @@ def middle(runs: list[Run]) -> Run:
     return sorted(runs, key=lambda r: r.seconds)[len(runs) // 2]
 
 
-def run_cli(pages: Path, output: Path, beam_args: list[str], runner: str) -> Run:
-    command = [sys.executable, "-m", "newsbeam", "run", "--output", str(output), "--input", f"html:{pages}"]
-    measured = measure([command + beam_args])
+def run_cli(pages: Path, output: Path, beam_args: list[str], runner: str, workers: int = 0) -> Run:
+    """``newsbeam run`` on the pages; with ``workers``, through stage_timeline, whose log of the
+    runner's stages and parts gives the run's :class:`Split`."""
+    from benchmarks.stage_timeline import read, split
+
+    arguments = ["run", "--output", str(output), "--input", f"html:{pages}", *beam_args]
+    log = output.parent / f"{output.name}-stages.jsonl"
+    log.unlink(missing_ok=True)
+    prefix = ["-m", "benchmarks.stage_timeline", str(log)] if workers else ["-m", "newsbeam"]
+    measured = measure([[sys.executable, *prefix, *arguments]])
     figures = {name: int(n) for name, n in SUMMARY_FIGURE.findall(measured.stdout)}
     stages = {}
     line = STAGE_LINE.search(measured.stdout)
@@ -259,6 +273,7 @@ def run_cli(pages: Path, output: Path, beam_args: list[str], runner: str) -> Run
         figures.get("inputs read", 0),
         stages,
         measured.usage,
+        split(read(log), measured.epoch, measured.seconds, workers) if workers else None,
     )
 
 
@@ -520,6 +535,41 @@ def idle_report(plan: list[Runner], runs: dict[str, list[Run]]) -> list[str]:
     return lines
 
 
+def wall_time_report(plan: list[Runner], runs: dict[str, list[Run]], worst: int = 4) -> list[str]:
+    """Per multi_processing run, its wall time split by its runner's own log of stages and parts
+    (stage_timeline.py), and the stages whose workers waited most for each other."""
+    lines = [
+        "## Where the wall time went (multi_processing runs, from the runner's log of its stages)",
+        "",
+        "Before the first stage: the interpreter, imports, the graph and its runner form. Between stages: "
+        "the runner alone. After the last: the commit, the summary, the exit. Inside stages, a worker is "
+        "busy from its part's input being sent to its answer, and waits while another's part runs on: "
+        "what each barrier between stages costs.",
+    ]
+    for runner in plan:
+        run = middle(runs[runner.name]) if runner.workers else None
+        if run is None or run.timeline is None:
+            continue
+        timeline = run.timeline
+        each = ", ".join
+        lines += [
+            "",
+            f"{runner.name} on {runner.pages:,} pages, {run.seconds:.1f} s wall: before the first stage "
+            f"{timeline.before:.1f} s, in {len(timeline.stages)} stages {timeline.in_stages:.1f} s, between them "
+            f"{timeline.between:.1f} s, after the last {timeline.after:.1f} s; inside stages the workers were busy "
+            f"{each(f'{b:.1f}' for b in timeline.busy)} s and waited {each(f'{w:.1f}' for w in timeline.waiting)} s.",
+            "",
+            "| stage (first transform) | span s | busy s per worker | waiting s per worker |",
+            "|---|---:|---|---|",
+        ]
+        for stage in timeline.worst(worst):
+            lines.append(
+                f"| {stage.name} | {stage.seconds:.1f} | {each(f'{b:.1f}' for b in stage.busy)} | "
+                f"{each(f'{w:.1f}' for w in stage.waiting)} |"
+            )
+    return lines
+
+
 def growth_report(folder_for, sizes: list[int], scratch: Path, done: dict[int, Run]) -> dict[int, Run]:
     """multi_processing x2 at each size, printed row by row as it goes, then the growth ratio; a
     size in ``done`` (a 2-worker run above) is shown, not run again."""
@@ -767,6 +817,8 @@ def main(argv: Optional[list[str]] = None) -> int:
             print("\n".join(report(plan, runs, args.pages_per_worker)))
             print()
             print("\n".join(idle_report(plan, runs)))
+            print()
+            print("\n".join(wall_time_report(plan, runs)))
         if args.progress_pages and not args.skip_runners:
             print()
             progress_cost(build_pages(args.corpus, args.progress_pages, scratch / "progress"), scratch)
