@@ -1,5 +1,7 @@
-"""Start-up settings for the SDK worker processes of Beam's multi-process DirectRunner: a quiet
-start, and output streams flushed at 1 MiB rather than 10 (``sitecustomize.OUTPUT_FLUSH_BYTES``).
+"""Settings for the SDK worker processes of Beam's multi-process DirectRunner: a quiet start,
+output streams flushed at 1 MiB rather than 10 (``sitecustomize.OUTPUT_FLUSH_BYTES``), and an end
+without the interpreter's teardown once the harness has finished cleanly (the runner waits for
+each worker to exit, one after another, at the end of every run).
 
 Each worker is a fresh ``python -m apache_beam.runners.worker.sdk_worker_main``. Its first lines
 on stderr come before it reads the run's options, so ``--default_sdk_harness_log_level=ERROR``

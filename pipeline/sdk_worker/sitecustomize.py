@@ -1,7 +1,8 @@
 """Run by Python at start-up in processes whose PYTHONPATH holds this folder (see __init__.py).
 In a Beam SDK worker: drop what its root logger would print before the harness sets its level,
-when its options ask for a level above INFO; and flush each output stream to the runner at
-OUTPUT_FLUSH_BYTES rather than Beam's 10 MiB. Then run the sitecustomize this one hides, if any.
+when its options ask for a level above INFO; flush each output stream to the runner at
+OUTPUT_FLUSH_BYTES rather than Beam's 10 MiB; and once the harness has ended cleanly, end the
+process without Python's interpreter teardown. Then run the sitecustomize this one hides, if any.
 """
 
 import os
@@ -61,6 +62,49 @@ def _bound_output_buffers() -> None:
     data_plane.SizeBasedBufferingClosableOutputStream = SmallerFlush
 
 
+#: True once the worker's harness has returned from its run: every bundle answered, its data,
+#: state and logging channels closed.
+_HARNESS_ENDED: list[bool] = []
+
+
+def _end_now_if_clean() -> None:
+    """The last exit handler of a worker whose harness ended cleanly: flush stdout and stderr and
+    end the process, skipping the interpreter's teardown (freeing every object of the model, the
+    gazetteer and the rest one by one: 1.2 to 1.7 s a worker, measured, and the multi-process
+    DirectRunner waits for its workers one after another at the end of every run). Whatever
+    failed, it leaves the exit to Python, with its status and its traceback."""
+    import sys
+
+    if not _HARNESS_ENDED or getattr(sys, "last_value", None) is not None:
+        return
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
+    os._exit(0)
+
+
+def _mark_the_harness_end() -> None:
+    """Note when ``SdkHarness.run`` returns (not when it raises); a Beam without it is left as it is."""
+    try:
+        from apache_beam.runners.worker import sdk_worker
+    except ImportError:
+        return
+    harness = getattr(sdk_worker, "SdkHarness", None)
+    if harness is None or getattr(harness.run, "_newsbeam_marked", False):
+        return
+    run = harness.run
+
+    def run_then_mark(self, *args, **kwargs):
+        result = run(self, *args, **kwargs)
+        _HARNESS_ENDED.append(True)
+        return result
+
+    run_then_mark._newsbeam_marked = True
+    harness.run = run_then_mark
+
+
 def _run_hidden_sitecustomize() -> None:
     import importlib.machinery
     import importlib.util
@@ -73,6 +117,11 @@ def _run_hidden_sitecustomize() -> None:
         spec.loader.exec_module(importlib.util.module_from_spec(spec))
 
 
+if _in_sdk_worker():
+    import atexit
+
+    # First registered, so the last to run: every other exit handler (logging's among them) runs.
+    atexit.register(_end_now_if_clean)
 if _quiet_level_asked():
     import logging
 
@@ -80,4 +129,5 @@ if _quiet_level_asked():
     logging.getLogger().addHandler(logging.NullHandler())
 if _in_sdk_worker():
     _bound_output_buffers()
+    _mark_the_harness_end()
 _run_hidden_sitecustomize()

@@ -124,3 +124,70 @@ def test_a_multi_process_run_prints_nothing_on_stderr(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stderr == ""
     assert "inputs read                2" in done.stdout
+
+
+# A hidden sitecustomize that marks, in a file per process, its start and its interpreter's teardown
+# (an object's __del__ when sys.modules is cleared: after every exit handler).
+_TEARDOWN_MARK = """
+import os, sys, types
+folder = os.environ.get("TEARDOWN_MARKS")
+if folder:
+    class Mark:
+        def __init__(self):
+            path = os.path.join(folder, str(os.getpid()))
+            self.write, self.fd = os.write, os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+            self.write(self.fd, b"started\\n")
+
+        def __del__(self):
+            self.write(self.fd, b"torn down\\n")
+
+    module = types.ModuleType("teardown_mark")
+    module.mark = Mark()
+    sys.modules["teardown_mark"] = module
+"""
+
+_TWO_WORKERS = (
+    "import apache_beam as beam\n"
+    "from apache_beam.options.pipeline_options import PipelineOptions\n"
+    "options = PipelineOptions(direct_running_mode='multi_processing', direct_num_workers=2)\n"
+    "with beam.Pipeline(options=options) as p:\n"
+    "    _ = p | beam.Create(range(20)) | beam.Map(lambda n: (n % 3, n)) | beam.GroupByKey()\n"
+    "print('ran')\n"
+)
+
+
+def _marks(tmp_path, code: str, **env: str) -> tuple[subprocess.CompletedProcess, dict[str, list[str]]]:
+    hidden, marks = tmp_path / "hidden", tmp_path / "marks"
+    hidden.mkdir(parents=True)
+    marks.mkdir()
+    (hidden / "sitecustomize.py").write_text(_TEARDOWN_MARK)
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([FOLDER, str(hidden)]),
+        "TEARDOWN_MARKS": str(marks),
+    }
+    environment.pop("CONTROL_API_SERVICE_DESCRIPTOR", None)
+    done = subprocess.run(
+        [sys.executable, "-c", code], env={**environment, **env}, capture_output=True, text=True, timeout=300
+    )
+    return done, {path.name: path.read_text().split("\n")[:-1] for path in marks.iterdir()}
+
+
+def test_a_worker_whose_harness_ended_cleanly_skips_the_interpreter_teardown(tmp_path):
+    """A two-worker run: the launching process is torn down as usual, each of the two workers ends
+    as soon as its last exit handler has run, and the run succeeds (the runner checks each
+    worker's exit status)."""
+    done, marks = _marks(tmp_path, _TWO_WORKERS)
+    assert done.returncode == 0 and done.stdout == "ran\n", done.stderr[-2000:]
+    assert sorted(marks.values()) == [["started"], ["started"], ["started", "torn down"]]
+
+
+def test_a_worker_whose_harness_failed_or_never_ran_exits_as_python_does(tmp_path):
+    failing = "from apache_beam.runners.worker import sdk_worker\nsdk_worker.SdkHarness.run(object())\n"
+    done, marks = _marks(tmp_path, failing, CONTROL_API_SERVICE_DESCRIPTOR="url: 'localhost:1'")
+    assert done.returncode == 1 and "AttributeError" in done.stderr
+    assert list(marks.values()) == [["started", "torn down"]]
+
+    done, marks = _marks(tmp_path / "never", "pass", CONTROL_API_SERVICE_DESCRIPTOR="url: 'localhost:1'")
+    assert done.returncode == 0
+    assert list(marks.values()) == [["started", "torn down"]]
