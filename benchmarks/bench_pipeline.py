@@ -558,6 +558,10 @@ def wall_time_report(plan: list[Runner], runs: dict[str, list[Run]], worst: int 
             f"{timeline.before:.1f} s, in {len(timeline.stages)} stages {timeline.in_stages:.1f} s, between them "
             f"{timeline.between:.1f} s, after the last {timeline.after:.1f} s; inside stages the workers were busy "
             f"{each(f'{b:.1f}' for b in timeline.busy)} s and waited {each(f'{w:.1f}' for w in timeline.waiting)} s.",
+        ]
+        if runner.workers < 2:  # one worker waits for no other
+            continue
+        lines += [
             "",
             "| stage (first transform) | span s | busy s per worker | waiting s per worker |",
             "|---|---:|---|---|",
