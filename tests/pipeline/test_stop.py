@@ -183,6 +183,58 @@ def test_a_commit_stops_at_the_marker_before_and_after_its_manifest(tmp_path):
     assert not (tmp_path / "_staging" / "r2" / COMMIT_MANIFEST).exists()  # taken back
 
 
+def test_an_in_process_commit_between_its_checks_cannot_pass_a_stop_unseen(tmp_path, monkeypatch):
+    """The in-process runner commits in a thread of the launching process, which a stop cannot
+    end, and its launcher removes the run's staging folder, marker and all, once it finds no
+    manifest. So a stop waits until a commit between its two checks is done with them (then the
+    manifest is there for the launcher to see, and it waits for the commit), and from then on
+    this process's commits stop at the run, marker or not."""
+    import threading
+
+    from newsbeam.transforms.write import commit
+
+    out = str(tmp_path)
+    between, go_on = threading.Event(), threading.Event()
+    write_manifest = commit.write_manifest
+
+    def slow_manifest(*args):
+        between.set()  # the first check has passed
+        go_on.wait(10)
+        write_manifest(*args)
+
+    monkeypatch.setattr(commit, "write_manifest", slow_manifest)
+    outcomes = []
+
+    def commit_thread(run_id: str):
+        try:
+            commit.pass_commit_point(out, run_id, {})
+            outcomes.append("passed")
+        except commit.RunStopped:
+            outcomes.append("stopped")
+
+    committing = threading.Thread(target=commit_thread, args=("early",))
+    committing.start()
+    assert between.wait(10)
+    stopping = threading.Thread(target=commit.request_stop, args=(out, "early"))
+    stopping.start()
+    stopping.join(0.3)
+    assert stopping.is_alive()  # the stop waits for the commit's second check
+    go_on.set()
+    stopping.join(10)
+    assert not stopping.is_alive() and commit.manifest_written(out, "early")  # the launcher sees it
+    committing.join(10)
+    assert outcomes == ["passed"]
+
+    # A stop that found no manifest: the launcher removes the folder, marker and all, and a
+    # commit of this process that reaches its first check after that still stops.
+    monkeypatch.setattr(commit, "write_manifest", write_manifest)
+    commit.request_stop(out, "late")
+    assert not commit.manifest_written(out, "late")
+    commit.remove_staged_run(out, "late")
+    commit_thread("late")
+    assert outcomes == ["passed", "stopped"] and not commit.manifest_written(out, "late")
+
+
 def stop_of(run_id: str, out: Path, workers_here: bool = True):
     from newsbeam.pipeline.stop import RunStop
 

@@ -21,15 +21,14 @@ from newsbeam.transforms.common.errors import INPUT_STAGES
 from newsbeam.transforms.common.timing import Timed, timed
 from newsbeam.transforms.write.commit import (
     check_accounting,
-    check_not_stopped,
     commit_tables,
     fault_point,
+    pass_commit_point,
     read_runs_file,
     remove_staging,
     resume_commit,
     runs_file,
     runs_row,
-    write_manifest,
     written_file,
 )
 from newsbeam.transforms.write.delta import FileAdd
@@ -115,9 +114,7 @@ class CommitRunFn(beam.DoFn):
         for add in [*sorted(files, key=lambda f: (f.table, f.path)), written]:
             adds.setdefault(add.table, []).append(add)
         fault_point("commit.before_manifest")
-        check_not_stopped(ctx.output, ctx.run_id)
-        write_manifest(ctx.output, ctx.run_id, adds)
-        check_not_stopped(ctx.output, ctx.run_id, after_manifest=True)
+        pass_commit_point(ctx.output, ctx.run_id, adds)
         fault_point("commit.after_manifest")
         commit_tables(ctx.output, ctx.run_id, adds, ctx.storage_options)
         fault_point("commit.before_cleanup")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
 
 from apache_beam.io.filesystems import FileSystems
 
@@ -135,11 +136,23 @@ def write_manifest(output: str, run_id: str, adds: dict[str, list[FileAdd]]) -> 
     FileSystems.rename([temporary], [final])
 
 
+#: Held by a commit of this process from its first check to its second (:func:`pass_commit_point`)
+#: and by :func:`request_stop`, so a stop waits out a commit of this process that is between them.
+_COMMIT_POINT = threading.Lock()
+#: (output, run id) of the runs this process stopped: its own commits (the in-process runner's
+#: thread) stop at them even after the launcher has removed the run's staging folder and marker.
+_STOPPED_HERE: set[tuple[str, str]] = set()
+
+
 def request_stop(output: str, run_id: str) -> None:
     """Mark the run stopped: from here its commit cannot pass the manifest (see
-    :func:`check_not_stopped`). Written by the launching process on SIGINT or SIGTERM."""
-    with FileSystems.create(FileSystems.join(staging_dir(output, run_id), STOP_MARKER)) as handle:
-        handle.write(b"stopped\n")
+    :func:`check_not_stopped`). Written by the launching process on SIGINT or SIGTERM; a commit
+    of this process between its two checks ends them first, and none of this process passes
+    them for the run later, marker or not."""
+    with _COMMIT_POINT:
+        _STOPPED_HERE.add((output, run_id))
+        with FileSystems.create(FileSystems.join(staging_dir(output, run_id), STOP_MARKER)) as handle:
+            handle.write(b"stopped\n")
 
 
 def manifest_written(output: str, run_id: str) -> bool:
@@ -155,11 +168,26 @@ def check_not_stopped(output: str, run_id: str, after_manifest: bool = False) ->
     file: either the launcher sees the manifest (and waits for the commit to end) or the commit
     sees the marker (and takes its manifest back), so a stopped run never publishes unseen."""
     folder = staging_dir(output, run_id)
-    if not FileSystems.exists(FileSystems.join(folder, STOP_MARKER)):
+    if (output, run_id) not in _STOPPED_HERE and not FileSystems.exists(
+        FileSystems.join(folder, STOP_MARKER)
+    ):
         return
     if after_manifest:
         FileSystems.delete([FileSystems.join(folder, COMMIT_MANIFEST)])
     raise RunStopped(f"run {run_id} was stopped before its commit; nothing was published")
+
+
+def pass_commit_point(output: str, run_id: str, adds: dict[str, list[FileAdd]]) -> None:
+    """Check for a stop, write the manifest, check again: past this, the run is committed. A
+    stop requested in this process meanwhile waits until both checks are done, so it either
+    finds the manifest or the second check finds its marker; without that wait, the launcher
+    of an in-process run could remove the marker of a run it had stopped while this thread was
+    between its checks, and the commit would pass it after the stop had said nothing was
+    published."""
+    with _COMMIT_POINT:
+        check_not_stopped(output, run_id)
+        write_manifest(output, run_id, adds)
+        check_not_stopped(output, run_id, after_manifest=True)
 
 
 def commit_order(names) -> list[str]:
