@@ -240,9 +240,8 @@ def multi_processing(workers: int) -> list[str]:
 def execute(runner: Runner, pages: Path, output: Path) -> Run:
     if runner.loops:
         return run_loops(pages, output, runner.loops, runner.name)
-    if runner.workers:
-        return run_cli(pages, output, multi_processing(runner.workers), runner.name, runner.workers)
-    return run_cli(pages, output, [], runner.name)
+    beam_args = multi_processing(runner.workers) if runner.workers else []
+    return run_cli(pages, output, beam_args, runner.name, runner.workers)
 
 
 def middle(runs: list[Run]) -> Run:

@@ -109,8 +109,11 @@ class Split:
     between: float
     after: float
     busy: list[float]
-    waiting: list[float]
     stages: list[StageWait]
+
+    @property
+    def waiting(self) -> list[float]:
+        return [self.in_stages - b for b in self.busy]
 
     def worst(self, count: int) -> list[StageWait]:
         return sorted(self.stages, key=lambda s: -max(s.waiting, default=0.0))[:count]
@@ -122,7 +125,7 @@ def split(events: list[dict], started: float, wall: float, workers: int) -> Spli
     spans = sorted((e["start"], e["end"], e["stage"]) for e in events if e["kind"] == "stage")
     parts = [e for e in events if e["kind"] == "part"]
     if not spans:
-        return Split(wall, 0.0, 0.0, 0.0, [0.0] * workers, [0.0] * workers, [])
+        return Split(wall, 0.0, 0.0, 0.0, [0.0] * workers, [])
     in_stages = between = 0.0
     reach = spans[0][0]
     for start, end, _ in spans:
@@ -145,7 +148,6 @@ def split(events: list[dict], started: float, wall: float, workers: int) -> Spli
         between=between,
         after=max(0.0, started + wall - reach),
         busy=busy,
-        waiting=[in_stages - b for b in busy],
         stages=stages,
     )
 
